@@ -1,0 +1,162 @@
+"""Run every enabled detector over batches of posts and turn scores into verdicts and flags."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, Verdict
+from models.normalize import normalize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class BatchContext:
+    """What the pipeline computes once per batch and shares with every detector."""
+
+    texts: list[str]  # normalised scoring text, one per post
+    embeddings: np.ndarray | None  # (n, 384) unit rows from the shared encoder, or None
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """A scorer: a batch of posts in, one DetectorOutput per post out (same order)."""
+
+    name: str
+    version: str
+    needs_embedding: bool
+    default_threshold: float
+
+    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
+        """Score posts; must not touch the event loop (runs in a worker thread)."""
+        ...
+
+
+@runtime_checkable
+class StatefulDetector(Detector, Protocol):
+    """A detector that keeps state across posts (coordination) and may revise earlier scores."""
+
+    def observe(self, event: Reaction | MemberJoin) -> None:
+        """Take in a non-message event (a reaction or a member join)."""
+        ...
+
+    def revisions(self) -> dict[str, DetectorOutput]:
+        """Return post id -> revised output for earlier posts whose score changed since last call."""
+        ...
+
+
+@runtime_checkable
+class PersistentDetector(Detector, Protocol):
+    """A detector whose per-key state (e.g. per author) survives restarts through storage."""
+
+    def state_keys(self, posts: Sequence[Post]) -> list[str]:
+        """Return the state keys the next batch will read."""
+        ...
+
+    def restore(self, records: dict[str, dict[str, Any]]) -> None:
+        """Load stored records for keys not already in memory."""
+        ...
+
+    def snapshot(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Return JSON-able records for keys, to be stored."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Per-guild thresholds and enabled detectors (stored in the database, edited by slash commands)."""
+
+    thresholds: dict[str, float] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+
+    def threshold_for(self, detector: Detector) -> float:
+        """Return the guild's threshold for a detector, or the detector's calibrated default."""
+        return self.thresholds.get(detector.name, detector.default_threshold)
+
+
+class Pipeline:
+    """Shared encoder pass + all detectors over one batch; synchronous, so run it off the event loop."""
+
+    def __init__(self, encoder: Any | None, detectors: Sequence[Detector]) -> None:
+        """Keep the loaded encoder and detectors; nothing is loaded here."""
+        self.encoder = encoder
+        self.detectors = list(detectors)
+
+    @property
+    def model_versions(self) -> dict[str, str]:
+        """Return detector name -> version, plus the encoder's."""
+        versions = {d.name: d.version for d in self.detectors}
+        if self.encoder is not None:
+            versions["encoder"] = self.encoder.version
+        return versions
+
+    def detector(self, name: str) -> Detector | None:
+        """Return the detector with this name, if enabled."""
+        return next((d for d in self.detectors if d.name == name), None)
+
+    def observe(self, events: Sequence[Reaction | MemberJoin]) -> None:
+        """Pass reactions and joins to the stateful detectors."""
+        for det in self.detectors:
+            if isinstance(det, StatefulDetector):
+                for event in events:
+                    det.observe(event)
+
+    def context(self, posts: Sequence[Post]) -> BatchContext:
+        """Normalise and embed a batch once."""
+        texts = [normalize(p.scoring_text) for p in posts]
+        needs = self.encoder is not None and any(d.needs_embedding for d in self.detectors)
+        embeddings = self.encoder.encode(texts) if needs and texts else None
+        return BatchContext(texts=texts, embeddings=embeddings)
+
+    def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy]) -> list[Verdict]:
+        """Score a batch and return one verdict per post, in order."""
+        if not posts:
+            return []
+        ctx = self.context(posts)
+        outputs = {d.name: d.score(posts, ctx) for d in self.detectors}
+        return [
+            self.verdict(post, {name: outs[i] for name, outs in outputs.items()}, policy_for(post.guild_id))
+            for i, post in enumerate(posts)
+        ]
+
+    def revisions(self, posts_by_id: Callable[[str], Post | None], policy_for: Callable[[str], Policy],
+                  current: Callable[[str], Verdict | None]) -> list[Verdict]:
+        """Return updated verdicts for earlier posts whose stateful scores changed."""
+        updated: list[Verdict] = []
+        for det in self.detectors:
+            if not isinstance(det, StatefulDetector):
+                continue
+            for post_id, out in det.revisions().items():
+                post, old = posts_by_id(post_id), current(post_id)
+                if post is None or old is None:
+                    continue
+                outs = {name: DetectorOutput(score, old.evidence.get(name, {}), old.cluster)
+                        for name, score in old.scores.items()}
+                outs[det.name] = out
+                updated.append(self.verdict(post, outs, policy_for(post.guild_id)))
+        return updated
+
+    def verdict(self, post: Post, outs: dict[str, DetectorOutput], policy: Policy) -> Verdict:
+        """Apply the guild's thresholds to detector outputs."""
+        flags: list[str] = []
+        for det in self.detectors:
+            out = outs.get(det.name)
+            if out is None or det.name in policy.disabled:
+                continue
+            if out.eligible and out.score >= policy.threshold_for(det):
+                flags.append(det.name)
+        cluster = next((o.cluster for o in outs.values() if o.cluster), None)
+        return Verdict(
+            post_id=post.id,
+            guild_id=post.guild_id,
+            scores={name: float(o.score) for name, o in outs.items()},
+            flags=tuple(flags),
+            evidence={name: o.evidence for name, o in outs.items() if o.evidence},
+            model_versions=self.model_versions,
+            cluster=cluster,
+        )
