@@ -35,7 +35,10 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _TOKEN = re.compile(r"[^\s]+")
 _SEGMENT = re.compile(r"[A-Za-z0-9@$!|+€]+")
 _INTERIOR_LEET = re.compile(r"[A-Za-z][0134578@$!|+€]+[A-Za-z]")
-_LEADING_AT = re.compile(r"@[A-Za-z]{2,}[A-Za-z0-9]*$")
+# A leading "@" is a mention ("@user", "@everyone"); it is leet only in "@ss..." ("@sshole").
+_LEADING_AT = re.compile(r"@ss[A-Za-z]*$", re.IGNORECASE)
+# Hex strings (addresses, transaction hashes, commit ids) are data, never leetspeak.
+_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{8,}$")
 _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
 _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b")
 
@@ -43,13 +46,15 @@ _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b")
 def _fold_segment(match: re.Match[str]) -> str:
     """Fold one letter/leet run when a leet character sits between letters ("1d1ot", "h4te")."""
     seg = match.group(0)
+    if _HEX.match(seg):
+        return seg
     if _INTERIOR_LEET.search(seg) or _LEADING_AT.match(seg):
         return seg.translate(_LEET)
     return seg
 
 
 def _fold_leet(token: str) -> str:
-    """Fold leetspeak in a token, leaving URLs, mentions and plain numbers ("AIP-42", "1st") alone."""
+    """Fold leetspeak in a token, leaving URLs, mentions, hex and plain numbers ("AIP-42", "1st") alone."""
     if token.startswith(("<", "http")) or "://" in token or token.startswith("www."):
         return token
     return _SEGMENT.sub(_fold_segment, token)
