@@ -124,22 +124,23 @@ class Pipeline:
             for i, post in enumerate(posts)
         ]
 
-    def revisions(self, posts_by_id: Callable[[str], Post | None], policy_for: Callable[[str], Policy],
-                  current: Callable[[str], Verdict | None]) -> list[Verdict]:
-        """Return updated verdicts for earlier posts whose stateful scores changed."""
-        updated: list[Verdict] = []
+    def pending_revisions(self) -> dict[str, dict[str, DetectorOutput]]:
+        """Collect post id -> {detector: revised output} from the stateful detectors."""
+        pending: dict[str, dict[str, DetectorOutput]] = {}
         for det in self.detectors:
-            if not isinstance(det, StatefulDetector):
-                continue
-            for post_id, out in det.revisions().items():
-                post, old = posts_by_id(post_id), current(post_id)
-                if post is None or old is None:
-                    continue
-                outs = {name: DetectorOutput(score, old.evidence.get(name, {}), old.cluster)
-                        for name, score in old.scores.items()}
-                outs[det.name] = out
-                updated.append(self.verdict(post, outs, policy_for(post.guild_id)))
-        return updated
+            if isinstance(det, StatefulDetector):
+                for post_id, out in det.revisions().items():
+                    pending.setdefault(post_id, {})[det.name] = out
+        return pending
+
+    def revise(self, post: Post, old: Verdict, changed: dict[str, DetectorOutput], policy: Policy) -> Verdict:
+        """Return the verdict of an earlier post with some detectors' outputs replaced."""
+        outs = {
+            name: DetectorOutput(score, old.evidence.get(name, {}), old.cluster if name == "coordination" else None)
+            for name, score in old.scores.items()
+        }
+        outs.update(changed)
+        return self.verdict(post, outs, policy)
 
     def verdict(self, post: Post, outs: dict[str, DetectorOutput], policy: Policy) -> Verdict:
         """Apply the guild's thresholds to detector outputs."""

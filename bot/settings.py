@@ -1,0 +1,76 @@
+"""Process-wide settings from the environment / .env (prefix GOVMOD_, nested with __)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DiscordSettings(BaseModel):
+    """Connection to Discord."""
+
+    token: SecretStr | None = None
+    dev_guild_id: int | None = None  # sync slash commands to this guild only (instant); else global
+
+
+class DatabaseSettings(BaseModel):
+    """Where cases live."""
+
+    path: Path = Path("govmod.db")
+    retention_days: int = 30  # message text kept this long; its hash is kept forever
+
+
+class ModelSettings(BaseModel):
+    """Which detectors run and how inference uses the CPU."""
+
+    weights_dir: Path | None = None  # default: models/weights inside the package
+    detectors: list[str] = Field(default_factory=lambda: ["toxicity", "ai_generated", "coordination"])
+    torch_threads: int = 2  # intra-op threads; the machines this targets have two cores
+    batch_size: int = 32
+
+
+class PipelineSettings(BaseModel):
+    """Live micro-batching between the gateway and the models."""
+
+    queue_max: int = 2000  # bounded: beyond this the watcher waits (back-pressure), never grows
+    batch_max: int = 32
+    batch_wait_ms: int = 50  # how long the first post of a batch may wait for company
+
+
+class ThresholdSettings(BaseModel):
+    """Server-wide threshold overrides; unset means the detector's calibrated default."""
+
+    toxicity: float | None = None
+    ai_generated: float | None = None
+    coordination: float | None = None
+
+
+class ReportSettings(BaseModel):
+    """Weekly manipulation report."""
+
+    weekday: int = 0  # 0 = Monday (UTC)
+    hour: int = 9  # UTC hour
+    out_dir: Path = Path("reports")
+    show_names: bool = False  # account names in reports only when moderators opt in
+
+
+class Settings(BaseSettings):
+    """All of govmod's settings; every variable is listed in .env.example."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GOVMOD_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    log_level: str = "INFO"
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+
+    def threshold_overrides(self) -> dict[str, float]:
+        """Return the thresholds set server-wide, by detector name."""
+        return {k: v for k, v in self.thresholds.model_dump().items() if v is not None}

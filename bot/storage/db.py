@@ -1,0 +1,111 @@
+"""Open the SQLite database with safe pragmas and bring its schema up to date."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from bot.storage.migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+
+class StorageError(RuntimeError):
+    """A database problem explained for an operator (full disk, read-only file, ...)."""
+
+
+class Database:
+    """One aiosqlite connection with WAL, foreign keys and a busy timeout."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        """Wrap an open connection; use `Database.open`."""
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (creating if needed) and migrate the database at path (or ':memory:')."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(target, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        except aiosqlite.Error as exc:
+            raise StorageError(f"cannot open database {target}: {exc}") from exc
+        db = cls(conn, target)
+        await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        """Close the connection (pending transactions were committed by their context)."""
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block in one IMMEDIATE transaction: all of it lands, or none of it."""
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+        except aiosqlite.Error as exc:
+            raise StorageError(f"database {self.path} is not writable: {exc}") from exc
+        try:
+            yield self.conn
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        try:
+            await self.conn.execute("COMMIT")
+        except aiosqlite.OperationalError as exc:
+            await self.conn.execute("ROLLBACK")
+            hint = " (is the disk full?)" if "full" in str(exc).lower() else ""
+            raise StorageError(f"could not save to {self.path}: {exc}{hint}") from exc
+
+    async def schema_version(self) -> int:
+        """Return the highest applied migration number (0 for a new database)."""
+        async with self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> None:
+        """Apply the migrations this database has not seen, each in its own transaction."""
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        current = await self.schema_version()
+        for number, sql in MIGRATIONS:
+            if number <= current:
+                continue
+            async with self.transaction() as conn:
+                for statement in _split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, datetime('now'))", (number,)
+                )
+            log.info("applied migration %d to %s", number, self.path)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping CREATE TRIGGER ... END bodies whole."""
+    statements: list[str] = []
+    buf: list[str] = []
+    for line in script.splitlines():
+        stripped = line.split("--", 1)[0].rstrip()
+        if not stripped.strip():
+            continue
+        buf.append(stripped)
+        text = "\n".join(buf)
+        in_trigger = "CREATE TRIGGER" in text.upper() and not text.upper().rstrip().endswith("END;")
+        if stripped.endswith(";") and not in_trigger:
+            statements.append(text)
+            buf = []
+    if buf:
+        statements.append("\n".join(buf))
+    return statements

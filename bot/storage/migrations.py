@@ -1,0 +1,145 @@
+"""Numbered schema migrations; each is applied once, in a transaction, and recorded."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE posts (
+            id TEXT PRIMARY KEY,
+            guild_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            thread_id TEXT,
+            parent_id TEXT,
+            author_id TEXT NOT NULL,
+            author_name TEXT,
+            author_created_at TEXT,
+            author_joined_at TEXT,
+            created_at TEXT NOT NULL,
+            edited_at TEXT,
+            content TEXT,                 -- NULL once the retention period has passed
+            content_hash TEXT NOT NULL,   -- kept forever
+            content_len INTEGER NOT NULL,
+            truncated INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX posts_guild_time ON posts (guild_id, created_at);
+        CREATE INDEX posts_author ON posts (guild_id, author_id);
+
+        CREATE TABLE verdicts (
+            post_id TEXT PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+            guild_id TEXT NOT NULL,
+            scores TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            model_versions TEXT NOT NULL,
+            cluster TEXT,
+            scored_at TEXT NOT NULL
+        );
+        CREATE INDEX verdicts_guild_time ON verdicts (guild_id, scored_at);
+
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id TEXT NOT NULL,
+            detector TEXT NOT NULL,
+            group_key TEXT NOT NULL,      -- one case per post, per campaign or per author
+            status TEXT NOT NULL CHECK (status IN ('open', 'confirmed', 'dismissed', 'escalated')),
+            severity TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+            score REAL NOT NULL,
+            channel_id TEXT,
+            evidence TEXT NOT NULL,
+            model_versions TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            alert_channel_id TEXT,
+            alert_message_id TEXT
+        );
+        CREATE INDEX cases_group ON cases (guild_id, detector, group_key);
+        CREATE INDEX cases_status ON cases (guild_id, status, created_at);
+
+        CREATE TABLE case_posts (
+            case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+            detector TEXT NOT NULL,
+            post_id TEXT NOT NULL REFERENCES posts (id),
+            author_id TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, post_id),
+            UNIQUE (detector, post_id)    -- scanning a post twice never makes a second case
+        );
+
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            moderator_id TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('confirm', 'dismiss', 'escalate')),
+            action TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id TEXT NOT NULL,
+            actor_id TEXT NOT NULL,       -- a moderator's id, or 'govmod' for the bot itself
+            action TEXT NOT NULL,
+            case_id INTEGER,
+            detail TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+        CREATE TABLE guild_settings (
+            guild_id TEXT PRIMARY KEY,
+            alert_channel_id TEXT,
+            report_channel_id TEXT,
+            moderator_role_id TEXT,
+            thresholds TEXT NOT NULL DEFAULT '{}',
+            disabled TEXT NOT NULL DEFAULT '[]',
+            auto_hide_threshold REAL,     -- NULL: never act without a human (the default)
+            show_names INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE watched_channels (
+            guild_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            agent_reads INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (guild_id, channel_id)
+        );
+
+        CREATE TABLE detector_state (
+            detector TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (detector, key)
+        );
+
+        CREATE TABLE reactions (
+            guild_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            emoji TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (message_id, user_id, emoji)
+        );
+
+        CREATE TABLE member_joins (
+            guild_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            joined_at TEXT NOT NULL,
+            account_created_at TEXT,
+            PRIMARY KEY (guild_id, user_id, joined_at)
+        );
+
+        CREATE TABLE report_runs (
+            guild_id TEXT NOT NULL,
+            week TEXT NOT NULL,           -- ISO week, e.g. 2026-W47
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (guild_id, week)
+        );
+        """,
+    ),
+]

@@ -1,0 +1,290 @@
+"""Repositories: SQL in, dataclasses out. Callers group writes with `Database.transaction()`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.domain import (
+    Action,
+    Case,
+    CaseStatus,
+    Decision,
+    MemberJoin,
+    Post,
+    Reaction,
+    Review,
+    Severity,
+    Verdict,
+)
+from bot.storage.db import Database
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def now() -> datetime:
+    """Return the current UTC time (one place to read the clock)."""
+    return datetime.now(UTC)
+
+
+def content_hash(text: str) -> str:
+    """Return the SHA-256 of a post's text (kept after the text itself expires)."""
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+class PostRepo:
+    """Posts, their verdicts, reactions and joins."""
+
+    def __init__(self, db: Database) -> None:
+        """Bind to a database."""
+        self.db = db
+
+    async def save(self, post: Post) -> None:
+        """Insert or update a post (an edit replaces the stored text)."""
+        await self.db.conn.execute(
+            """INSERT INTO posts (id, guild_id, channel_id, thread_id, parent_id, author_id, author_name,
+                   author_created_at, author_joined_at, created_at, edited_at, content, content_hash,
+                   content_len, truncated)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET content = excluded.content, content_hash = excluded.content_hash,
+                   content_len = excluded.content_len, edited_at = excluded.edited_at,
+                   truncated = excluded.truncated""",
+            (post.id, post.guild_id, post.channel_id, post.thread_id, post.parent_id, post.author_id,
+             post.author_name, _iso(post.author_created_at), _iso(post.author_joined_at), _iso(post.created_at),
+             _iso(post.edited_at), post.content, content_hash(post.content), len(post.content),
+             int(post.truncated)),
+        )
+
+    async def save_verdict(self, verdict: Verdict) -> None:
+        """Insert or replace the verdict of a post (re-scoring replaces it)."""
+        await self.db.conn.execute(
+            """INSERT OR REPLACE INTO verdicts (post_id, guild_id, scores, flags, evidence, model_versions,
+                   cluster, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (verdict.post_id, verdict.guild_id, json.dumps(verdict.scores), json.dumps(list(verdict.flags)),
+             json.dumps(verdict.evidence, default=str), json.dumps(verdict.model_versions), verdict.cluster,
+             _iso(verdict.scored_at)),
+        )
+
+    async def get(self, post_id: str) -> Post | None:
+        """Return a stored post (content None once expired)."""
+        async with self.db.conn.execute("SELECT * FROM posts WHERE id = ?", (post_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Post(
+            id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], author_id=row["author_id"],
+            content=row["content"] or "", created_at=_dt(row["created_at"]) or now(),
+            author_name=row["author_name"], author_created_at=_dt(row["author_created_at"]),
+            author_joined_at=_dt(row["author_joined_at"]), thread_id=row["thread_id"],
+            parent_id=row["parent_id"], edited_at=_dt(row["edited_at"]), truncated=bool(row["truncated"]),
+        )
+
+    async def verdict(self, post_id: str) -> Verdict | None:
+        """Return the stored verdict of a post."""
+        async with self.db.conn.execute("SELECT * FROM verdicts WHERE post_id = ?", (post_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Verdict(
+            post_id=row["post_id"], guild_id=row["guild_id"], scores=json.loads(row["scores"]),
+            flags=tuple(json.loads(row["flags"])), evidence=json.loads(row["evidence"]),
+            model_versions=json.loads(row["model_versions"]), cluster=row["cluster"],
+            scored_at=_dt(row["scored_at"]) or now(),
+        )
+
+    async def save_reaction(self, reaction: Reaction) -> None:
+        """Record a reaction (idempotent)."""
+        await self.db.conn.execute(
+            "INSERT OR IGNORE INTO reactions VALUES (?, ?, ?, ?, ?)",
+            (reaction.guild_id, reaction.message_id, reaction.user_id, reaction.emoji, _iso(reaction.created_at)),
+        )
+
+    async def save_join(self, join: MemberJoin) -> None:
+        """Record a member join (idempotent)."""
+        await self.db.conn.execute(
+            "INSERT OR IGNORE INTO member_joins VALUES (?, ?, ?, ?)",
+            (join.guild_id, join.user_id, _iso(join.created_at), _iso(join.account_created_at)),
+        )
+
+    async def purge_content(self, before: datetime) -> int:
+        """Forget the text of posts older than `before` (hashes and verdicts stay); return how many."""
+        cur = await self.db.conn.execute(
+            "UPDATE posts SET content = NULL WHERE content IS NOT NULL AND created_at < ?", (_iso(before),)
+        )
+        return cur.rowcount
+
+
+def _case(row: Any, post_ids: Sequence[str], author_ids: Sequence[str]) -> Case:
+    return Case(
+        id=row["id"], guild_id=row["guild_id"], detector=row["detector"], status=CaseStatus(row["status"]),
+        severity=Severity(row["severity"]), score=row["score"], post_ids=tuple(post_ids),
+        author_ids=tuple(dict.fromkeys(author_ids)), channel_id=row["channel_id"],
+        evidence=json.loads(row["evidence"]), model_versions=json.loads(row["model_versions"]),
+        created_at=_dt(row["created_at"]) or now(), updated_at=_dt(row["updated_at"]) or now(),
+        cluster_key=row["group_key"], alert_channel_id=row["alert_channel_id"],
+        alert_message_id=row["alert_message_id"],
+    )
+
+
+def severity_for(score: float, threshold: float) -> Severity:
+    """Grade a flag by how far its score is above the threshold."""
+    margin = (score - threshold) / max(1e-6, 1.0 - threshold)
+    return Severity.HIGH if margin >= 0.6 else Severity.MEDIUM if margin >= 0.25 else Severity.LOW
+
+
+class CaseRepo:
+    """Cases and the posts in them."""
+
+    def __init__(self, db: Database) -> None:
+        """Bind to a database."""
+        self.db = db
+
+    async def record_flag(
+        self, *, guild_id: str, detector: str, group_key: str, post: Post, score: float,
+        severity: Severity, evidence: dict[str, Any], model_versions: dict[str, str],
+    ) -> tuple[int, str] | None:
+        """Attach a flagged post to its open case (or a new one); return (case id, 'opened'|'grew') or None.
+
+        None means the post was already in a case for this detector: rescanning never duplicates.
+        """
+        conn = self.db.conn
+        async with conn.execute(
+            "SELECT case_id FROM case_posts WHERE detector = ? AND post_id = ?", (detector, post.id)
+        ) as cur:
+            if await cur.fetchone() is not None:
+                return None
+        async with conn.execute(
+            """SELECT id, score FROM cases WHERE guild_id = ? AND detector = ? AND group_key = ?
+               AND status IN ('open', 'escalated') ORDER BY id DESC LIMIT 1""",
+            (guild_id, detector, group_key),
+        ) as cur:
+            row = await cur.fetchone()
+        stamp = _iso(now())
+        if row is None:
+            cur = await conn.execute(
+                """INSERT INTO cases (guild_id, detector, group_key, status, severity, score, channel_id,
+                       evidence, model_versions, created_at, updated_at)
+                   VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)""",
+                (guild_id, detector, group_key, severity.value, score, post.thread_id or post.channel_id,
+                 json.dumps(evidence, default=str), json.dumps(model_versions), stamp, stamp),
+            )
+            case_id, outcome = int(cur.lastrowid or 0), "opened"
+        else:
+            case_id, outcome = int(row["id"]), "grew"
+            await conn.execute(
+                """UPDATE cases SET score = MAX(score, ?), evidence = ?, updated_at = ?,
+                       severity = CASE WHEN ? > score THEN ? ELSE severity END WHERE id = ?""",
+                (score, json.dumps(evidence, default=str), stamp, score, severity.value, case_id),
+            )
+        await conn.execute(
+            "INSERT INTO case_posts (case_id, detector, post_id, author_id, added_at) VALUES (?, ?, ?, ?, ?)",
+            (case_id, detector, post.id, post.author_id, stamp),
+        )
+        return case_id, outcome
+
+    async def get(self, case_id: int) -> Case | None:
+        """Return one case with its posts and authors."""
+        async with self.db.conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with self.db.conn.execute(
+            "SELECT post_id, author_id FROM case_posts WHERE case_id = ? ORDER BY added_at, post_id", (case_id,)
+        ) as cur:
+            members = await cur.fetchall()
+        return _case(row, [m["post_id"] for m in members], [m["author_id"] for m in members])
+
+    async def list(
+        self, guild_id: str | None = None, statuses: Iterable[CaseStatus] = (CaseStatus.OPEN,),
+        limit: int = 25, offset: int = 0,
+    ) -> list[Case]:
+        """Return cases oldest first, filtered by guild and status."""
+        wanted = [s.value for s in statuses]
+        sql = f"SELECT id FROM cases WHERE status IN ({','.join('?' * len(wanted))})"
+        args: list[Any] = list(wanted)
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            args.append(guild_id)
+        sql += " ORDER BY created_at, id LIMIT ? OFFSET ?"
+        args += [limit, offset]
+        async with self.db.conn.execute(sql, args) as cur:
+            ids = [r[0] for r in await cur.fetchall()]
+        return [c for c in [await self.get(i) for i in ids] if c is not None]
+
+    async def count(self, guild_id: str | None = None, status: CaseStatus | None = None,
+                    since: datetime | None = None) -> int:
+        """Count cases, optionally by guild, status and creation time."""
+        sql, args = "SELECT COUNT(*) FROM cases WHERE 1=1", []
+        for clause, value in (("guild_id = ?", guild_id), ("status = ?", status and status.value),
+                              ("created_at >= ?", _iso(since))):
+            if value is not None:
+                sql += f" AND {clause}"
+                args.append(value)
+        async with self.db.conn.execute(sql, args) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def set_status(self, case_id: int, status: CaseStatus) -> None:
+        """Change a case's status."""
+        await self.db.conn.execute(
+            "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", (status.value, _iso(now()), case_id)
+        )
+
+    async def set_alert(self, case_id: int, channel_id: str, message_id: str) -> None:
+        """Remember the alert message of a case so growth edits it instead of posting again."""
+        await self.db.conn.execute(
+            "UPDATE cases SET alert_channel_id = ?, alert_message_id = ? WHERE id = ?",
+            (channel_id, message_id, case_id),
+        )
+
+
+class ReviewRepo:
+    """Moderator decisions and the append-only audit log."""
+
+    def __init__(self, db: Database) -> None:
+        """Bind to a database."""
+        self.db = db
+
+    async def add(self, review: Review) -> int:
+        """Store a decision; return its id."""
+        cur = await self.db.conn.execute(
+            "INSERT INTO reviews (case_id, moderator_id, decision, action, note, created_at) VALUES (?,?,?,?,?,?)",
+            (review.case_id, review.moderator_id, review.decision.value, review.action.value, review.note,
+             _iso(review.created_at)),
+        )
+        return int(cur.lastrowid or 0)
+
+    async def for_case(self, case_id: int) -> list[Review]:
+        """Return the decisions on a case, oldest first."""
+        async with self.db.conn.execute(
+            "SELECT * FROM reviews WHERE case_id = ? ORDER BY id", (case_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            Review(case_id=r["case_id"], moderator_id=r["moderator_id"], decision=Decision(r["decision"]),
+                   action=Action(r["action"]), note=r["note"], created_at=_dt(r["created_at"]) or now(), id=r["id"])
+            for r in rows
+        ]
+
+    async def audit(self, guild_id: str, actor_id: str, action: str, case_id: int | None = None,
+                    **detail: Any) -> None:
+        """Append one line to the audit log."""
+        await self.db.conn.execute(
+            "INSERT INTO audit_log (guild_id, actor_id, action, case_id, detail, created_at) VALUES (?,?,?,?,?,?)",
+            (guild_id, actor_id, action, case_id, json.dumps(detail, default=str), _iso(now())),
+        )
+
+    async def audit_rows(self, case_id: int | None = None) -> list[dict[str, Any]]:
+        """Return audit rows (all, or for one case) as plain dicts for display."""
+        sql = "SELECT * FROM audit_log" + (" WHERE case_id = ?" if case_id is not None else "") + " ORDER BY id"
+        async with self.db.conn.execute(sql, (case_id,) if case_id is not None else ()) as cur:
+            return [dict(r) for r in await cur.fetchall()]
