@@ -1,0 +1,148 @@
+"""The `govmod` command: scan, demo, train, eval, report, bench, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+TRAINABLE = {"toxicity": "models.train_toxicity", "ai_text": "models.train_ai_text",
+             "coordination": "models.train_coordination"}
+EVALUABLE = {"toxicity": "models.eval_toxicity", "ai_text": "models.eval_ai_text",
+             "coordination": "models.eval_coordination"}
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from bot.loader import load_pipeline
+    from bot.scan import Progress, scan
+    from bot.settings import Settings
+    from bot.storage import Database
+
+    settings = Settings()
+    missing = [p for p in args.inputs if not p.is_file()]
+    if missing:
+        print(f"govmod scan: no such file: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    pipeline = load_pipeline(settings)
+
+    async def go() -> int:
+        db = await Database.open(args.db or settings.database.path)
+        try:
+            summary = await scan(args.inputs, db, pipeline, out=args.out, batch_size=args.batch_size,
+                                 defaults=settings.threshold_overrides(),
+                                 progress=None if args.quiet else Progress())
+        finally:
+            await db.close()
+        for problem in summary.ingest.problems[:20]:
+            print(f"skipped {problem}", file=sys.stderr)
+        if summary.ingest.skipped > 20:
+            print(f"... and {summary.ingest.skipped - 20} more malformed lines", file=sys.stderr)
+        print(summary.table())
+        return 0
+
+    return asyncio.run(go())
+
+
+def _cmd_module(table: dict[str, str], verb: str, args: argparse.Namespace) -> int:
+    module = table.get(args.name)
+    if module is None:
+        print(f"govmod {verb}: unknown model {args.name!r}; choose from {', '.join(table)}", file=sys.stderr)
+        return 2
+    return int(importlib.import_module(module).main(args.rest) or 0)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(args.out_dir))
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bot.reporting.cli import run_report
+
+    return asyncio.run(run_report(args.db, args.guild, args.week, args.out))
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import main as bench_main
+
+    return bench_main(args.rest)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.__main__ import main as run_main
+
+    return run_main()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the govmod command."""
+    parser = argparse.ArgumentParser(prog="govmod", description=__doc__)
+    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("scan", help="score posts from JSON Lines or DiscordChatExporter files into SQLite")
+    p.add_argument("inputs", nargs="+", type=Path, help="input files (format detected automatically)")
+    p.add_argument("--out", type=Path, help="write one JSON verdict per input message here")
+    p.add_argument("--db", type=Path, help="SQLite database (default: GOVMOD_DATABASE__PATH or govmod.db)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=_cmd_scan)
+
+    p = sub.add_parser("demo", help="replay the bundled sample governance server and write its report")
+    p.add_argument("--out-dir", type=Path, default=Path("demo-out"))
+    p.set_defaults(func=_cmd_demo)
+
+    for verb, table in (("train", TRAINABLE), ("eval", EVALUABLE)):
+        p = sub.add_parser(verb, help=f"{verb} a model: {', '.join(table)}")
+        p.add_argument("name")
+        p.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the model's script")
+        p.set_defaults(func=lambda a, t=table, v=verb: _cmd_module(t, v, a))
+
+    p = sub.add_parser("report", help="write the weekly manipulation report (Markdown + PNG charts)")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--guild", help="guild id (default: every guild in the database)")
+    p.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("bench", help="measure throughput, latency and memory of the real pipeline")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("run", help="run the Discord bot (needs GOVMOD_DISCORD__TOKEN in .env)")
+    p.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the govmod command line."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a clear one-line message for operators; details at --log-level DEBUG
+        from bot.loader import ModelLoadError
+        from bot.storage import StorageError
+
+        if isinstance(exc, ModelLoadError | StorageError | FileNotFoundError | PermissionError):
+            print(f"govmod: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Build the models once at start-up: the shared encoder and every enabled detector."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+
+from bot.pipeline import Detector, Pipeline
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# detector name -> (module, class); each class has `load(weights_dir, **opts)`
+DETECTORS: dict[str, tuple[str, str]] = {
+    "toxicity": ("models.toxicity", "ToxicityDetector"),
+    "ai_generated": ("models.ai_text", "AiTextDetector"),
+    "coordination": ("models.coordination", "CoordinationDetector"),
+}
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message says what to do."""
+
+
+def default_weights_dir() -> Path:
+    """Return the folder of the small trained heads shipped with govmod."""
+    return Path(__file__).resolve().parent.parent / "models" / "weights"
+
+
+def configure_torch(threads: int) -> None:
+    """Pin torch's intra-op threads (two cores: two threads, no oversubscription)."""
+    import torch
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    torch.set_num_threads(max(1, threads))
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set once in this process
+        pass
+
+
+def load_detector(name: str, weights_dir: Path | None = None) -> Detector:
+    """Import and load one detector by name."""
+    if name not in DETECTORS:
+        raise ModelLoadError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
+    module_name, class_name = DETECTORS[name]
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+        return cls.load(weights_dir or default_weights_dir())
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"weights for {name} are missing ({exc}); retrain with `govmod train {name}`") from exc
+
+
+def load_pipeline(settings: Settings, detectors: list[str] | None = None) -> Pipeline:
+    """Load the encoder and the enabled detectors (several seconds; call once)."""
+    from models.encoder import Encoder
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    configure_torch(settings.models.torch_threads)
+    names = detectors if detectors is not None else settings.models.detectors
+    loaded = [load_detector(n, settings.models.weights_dir) for n in names]
+    encoder = Encoder(batch_size=settings.models.batch_size) if any(d.needs_embedding for d in loaded) else None
+    log.info("pipeline ready: %s", ", ".join(d.name for d in loaded))
+    return Pipeline(encoder, loaded)

@@ -1,0 +1,142 @@
+"""Offline scan: input files -> pipeline -> SQLite, plus the output contract and a summary."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from bot.domain import Post
+from bot.ingest import IngestReport, read_events
+from bot.pipeline import Pipeline
+from bot.service import ScanService
+from bot.storage import Database, PostRepo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ScanSummary:
+    """What a scan did, for the table at the end."""
+
+    posts: int = 0
+    events: int = 0
+    bots_skipped: int = 0
+    seconds: float = 0.0
+    flags: Counter[str] = field(default_factory=Counter)
+    cases_opened: Counter[str] = field(default_factory=Counter)
+    ingest: IngestReport = field(default_factory=IngestReport)
+
+    @property
+    def rate(self) -> float:
+        """Return posts scored per second."""
+        return self.posts / self.seconds if self.seconds > 0 else 0.0
+
+    def table(self) -> str:
+        """Return the human summary printed after a scan."""
+        lines = [
+            f"{'posts scored':<24}{self.posts:>10}",
+            f"{'bot posts skipped':<24}{self.bots_skipped:>10}",
+            f"{'reactions/joins':<24}{self.events:>10}",
+            f"{'malformed lines skipped':<24}{self.ingest.skipped:>10}",
+        ]
+        for name in sorted(set(self.flags) | set(self.cases_opened)):
+            lines.append(f"{'flags: ' + name:<24}{self.flags[name]:>10}   cases opened: {self.cases_opened[name]}")
+        lines.append(f"{'posts per second':<24}{self.rate:>10.1f}")
+        return "\n".join(lines)
+
+
+class Progress:
+    """A one-line progress display on stderr for long inputs."""
+
+    def __init__(self, stream: TextIO = sys.stderr, every: float = 1.0) -> None:
+        """Print at most once per `every` seconds."""
+        self.stream, self.every, self.start, self.last = stream, every, time.monotonic(), 0.0
+
+    def update(self, posts: int, final: bool = False) -> None:
+        """Show posts scored so far and the rate."""
+        now = time.monotonic()
+        if not final and now - self.last < self.every:
+            return
+        self.last = now
+        rate = posts / max(now - self.start, 1e-9)
+        end = "\n" if final else "\r"
+        print(f"scanned {posts} posts ({rate:.0f}/s)", end=end, file=self.stream, flush=True)
+
+
+async def scan(
+    inputs: list[Path], db: Database, pipeline: Pipeline, *, out: Path | None = None,
+    batch_size: int = 64, defaults: dict[str, float] | None = None, progress: Progress | None = None,
+) -> ScanSummary:
+    """Score every message of the inputs into db; write the output contract once all input was seen."""
+    service = ScanService(pipeline, db, defaults)
+    summary = ScanSummary()
+    order: list[tuple[str, bool]] = []  # (post id, is_bot) in input order, for the output file
+    posts: list[Post] = []
+    events: list = []
+    start = time.monotonic()
+
+    async def flush() -> None:
+        result = await service.process(posts, events)
+        for update in result.cases:
+            if update.outcome == "opened":
+                summary.cases_opened[update.detector] += 1
+        summary.posts += len(result.verdicts)
+        posts.clear()
+        events.clear()
+        if progress:
+            progress.update(summary.posts)
+
+    for event in read_events(inputs, summary.ingest):
+        if isinstance(event, Post):
+            order.append((event.id, event.is_bot))
+            if event.is_bot:
+                summary.bots_skipped += 1
+                continue
+            posts.append(event)
+            if len(posts) >= batch_size:
+                await flush()
+        else:
+            if posts:
+                await flush()
+            events.append(event)
+            summary.events += 1
+    if posts or events:
+        await flush()
+    summary.seconds = time.monotonic() - start
+    if progress:
+        progress.update(summary.posts, final=True)
+    await _count_flags(db, order, summary)
+    if out is not None:
+        await write_output(db, order, out)
+    return summary
+
+
+async def _count_flags(db: Database, order: list[tuple[str, bool]], summary: ScanSummary) -> None:
+    repo = PostRepo(db)
+    for post_id in dict.fromkeys(pid for pid, is_bot in order if not is_bot):
+        verdict = await repo.verdict(post_id)
+        if verdict:
+            summary.flags.update(verdict.flags)
+
+
+async def write_output(db: Database, order: list[tuple[str, bool]], out: Path) -> None:
+    """Write one JSON object per input message, in input order, from the final stored verdicts."""
+    repo = PostRepo(db)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".partial")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for post_id, is_bot in order:
+            verdict = None if is_bot else await repo.verdict(post_id)
+            if verdict is None:
+                record = {"id": post_id, "scores": {}, "flags": [], "cluster": None,
+                          "evidence": {"skipped": "bot account" if is_bot else "not scored"}}
+            else:
+                record = verdict.to_output()
+            fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    tmp.replace(out)

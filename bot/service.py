@@ -1,0 +1,153 @@
+"""Score batches with the pipeline and record verdicts and cases: shared by `govmod scan` and the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain import MemberJoin, Post, Reaction, Verdict
+from bot.pipeline import PersistentDetector, Pipeline, Policy
+from bot.storage import CaseRepo, Database, GuildConfig, GuildRepo, PostRepo, StateRepo, severity_for
+
+log = logging.getLogger(__name__)
+
+EXCERPT_CHARS = 200  # alerts and reports quote at most this much of a flagged post
+
+
+@dataclass(frozen=True, slots=True)
+class CaseUpdate:
+    """A case that was opened or grew while a batch was stored (the bot alerts on these)."""
+
+    case_id: int
+    guild_id: str
+    detector: str
+    outcome: str  # "opened" | "grew"
+    post_id: str
+    score: float
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch produced: verdicts (new and revised) and case changes."""
+
+    verdicts: list[Verdict] = field(default_factory=list)
+    revised: list[Verdict] = field(default_factory=list)
+    cases: list[CaseUpdate] = field(default_factory=list)
+
+
+def group_key(detector: str, verdict: Verdict, post: Post) -> str:
+    """Return what one case gathers: a campaign, an author's LLM-like posts, or one post."""
+    if detector == "coordination" and verdict.cluster:
+        return f"campaign:{verdict.cluster}"
+    if detector == "ai_generated":
+        return f"author:{post.author_id}"
+    return f"post:{post.id}"
+
+
+class ScanService:
+    """Run the pipeline off the event loop and store everything one batch at a time, atomically."""
+
+    def __init__(self, pipeline: Pipeline, db: Database, defaults: dict[str, float] | None = None) -> None:
+        """Keep the loaded pipeline, the open database and server-wide threshold overrides."""
+        self.pipeline = pipeline
+        self.db = db
+        self.defaults = defaults or {}
+        self.posts = PostRepo(db)
+        self.cases = CaseRepo(db)
+        self.guilds = GuildRepo(db)
+        self.state = StateRepo(db)
+        self._configs: dict[str, GuildConfig] = {}
+
+    async def config(self, guild_id: str) -> GuildConfig:
+        """Return a guild's configuration (cached; call `forget` after editing it)."""
+        if guild_id not in self._configs:
+            self._configs[guild_id] = await self.guilds.get(guild_id)
+        return self._configs[guild_id]
+
+    def forget(self, guild_id: str) -> None:
+        """Drop a cached guild configuration after a slash command changed it."""
+        self._configs.pop(guild_id, None)
+
+    async def policies(self, guild_ids: set[str]) -> dict[str, Policy]:
+        """Return the scoring policy of each guild."""
+        return {g: (await self.config(g)).policy(self.defaults) for g in guild_ids}
+
+    async def process(
+        self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = ()
+    ) -> BatchResult:
+        """Score posts (events first feed the stateful detectors) and store the results in one transaction."""
+        posts = [p for p in posts if not p.is_bot]
+        policies = await self.policies({p.guild_id for p in posts} | {e.guild_id for e in events})
+        await self._restore_state(posts)
+        verdicts = await asyncio.to_thread(self._score, posts, events, policies)
+        pending = self.pipeline.pending_revisions()
+        result = BatchResult(verdicts=verdicts)
+        by_id = {p.id: p for p in posts}
+        async with self.db.transaction():
+            for event in events:
+                await (self.posts.save_reaction(event) if isinstance(event, Reaction) else self.posts.save_join(event))
+            for post, verdict in zip(posts, verdicts, strict=True):
+                await self.posts.save(post)
+                await self.posts.save_verdict(verdict)
+            for post_id, changed in pending.items():
+                post = by_id.get(post_id) or await self.posts.get(post_id)
+                old = next((v for v in verdicts if v.post_id == post_id), None) or await self.posts.verdict(post_id)
+                if post is None or old is None:
+                    continue
+                revised = self.pipeline.revise(post, old, changed, policies.get(post.guild_id, Policy()))
+                await self.posts.save_verdict(revised)
+                result.revised.append(revised)
+                by_id[post_id] = post
+            final = {v.post_id: v for v in [*verdicts, *result.revised]}
+            for post_id, verdict in final.items():
+                result.cases += await self._record_cases(by_id[post_id], verdict, policies)
+            await self._save_state(posts)
+        return result
+
+    def _score(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin],
+               policies: dict[str, Policy]) -> list[Verdict]:
+        """Run in a worker thread: events into the stateful detectors, then the batch."""
+        self.pipeline.observe(events)
+        return self.pipeline.process(posts, lambda g: policies.get(g, Policy()))
+
+    async def _record_cases(self, post: Post, verdict: Verdict, policies: dict[str, Policy]) -> list[CaseUpdate]:
+        updates = []
+        policy = policies.get(post.guild_id, Policy())
+        for detector in verdict.flags:
+            det = self.pipeline.detector(detector)
+            threshold = policy.threshold_for(det) if det else 0.5
+            score = verdict.scores.get(detector, 0.0)
+            evidence: dict[str, Any] = {
+                **verdict.evidence.get(detector, {}),
+                "excerpt": post.content[:EXCERPT_CHARS],
+                "author_id": post.author_id,
+                "channel_id": post.channel_id,
+                "thread_id": post.thread_id,
+                "threshold": threshold,
+            }
+            recorded = await self.cases.record_flag(
+                guild_id=post.guild_id, detector=detector, group_key=group_key(detector, verdict, post), post=post,
+                score=score, severity=severity_for(score, threshold), evidence=evidence,
+                model_versions=verdict.model_versions,
+            )
+            if recorded:
+                updates.append(CaseUpdate(recorded[0], post.guild_id, detector, recorded[1], post.id, score))
+        return updates
+
+    def _persistent(self) -> list[PersistentDetector]:
+        return [d for d in self.pipeline.detectors if isinstance(d, PersistentDetector)]
+
+    async def _restore_state(self, posts: Sequence[Post]) -> None:
+        for det in self._persistent():
+            keys = det.state_keys(posts)
+            if keys:
+                det.restore(await self.state.load(det.name, keys))
+
+    async def _save_state(self, posts: Sequence[Post]) -> None:
+        for det in self._persistent():
+            keys = det.state_keys(posts)
+            if keys:
+                await self.state.save(det.name, det.snapshot(keys))
