@@ -53,11 +53,25 @@ def _fold_segment(match: re.Match[str]) -> str:
     return seg
 
 
+def _is_protected(token: str) -> bool:
+    """Return True for tokens that are data, not words: URLs, Discord mentions, hex strings."""
+    return (
+        token.startswith(("<", "http", "www."))
+        or "://" in token
+        or _HEX.match(token.strip(".,;:!?()[]")) is not None
+    )
+
+
 def _fold_leet(token: str) -> str:
-    """Fold leetspeak in a token, leaving URLs, mentions, hex and plain numbers ("AIP-42", "1st") alone."""
-    if token.startswith(("<", "http")) or "://" in token or token.startswith("www."):
-        return token
+    """Fold leetspeak in a word token, leaving mentions and plain numbers ("AIP-42", "1st") alone."""
     return _SEGMENT.sub(_fold_segment, token)
+
+
+def _fold_words(words: list[str]) -> str:
+    """Fold leet, letter-by-letter spelling and long runs in a stretch of unprotected tokens."""
+    text = " ".join(_fold_leet(tok) for tok in words)
+    text = _SPACED.sub(_join_spaced, text)
+    return _RUN.sub(r"\1\1", text)
 
 
 def _join_spaced(match: re.Match[str]) -> str:
@@ -82,6 +96,16 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = strip_invisible(text)
     text = fold_confusables(text)
-    text = " ".join(_fold_leet(tok) for tok in _TOKEN.findall(text)) if text.strip() else ""
-    text = _SPACED.sub(_join_spaced, text)
-    return _RUN.sub(r"\1\1", text)
+    parts: list[str] = []
+    words: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if _is_protected(tok):
+            if words:
+                parts.append(_fold_words(words))
+                words = []
+            parts.append(tok)
+        else:
+            words.append(tok)
+    if words:
+        parts.append(_fold_words(words))
+    return " ".join(parts)
