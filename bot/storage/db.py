@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,21 +26,22 @@ class Database:
         """Wrap an open connection; use `Database.open`."""
         self.conn = conn
         self.path = path
+        self._tx_lock = asyncio.Lock()  # one connection: transactions from concurrent tasks take turns
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
         """Open (creating if needed) and migrate the database at path (or ':memory:')."""
         target = str(path)
-        if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if target != ":memory:":
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(target, isolation_level=None)
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
             await conn.execute("PRAGMA synchronous=NORMAL")
-        except aiosqlite.Error as exc:
+        except (aiosqlite.Error, OSError) as exc:
             raise StorageError(f"cannot open database {target}: {exc}") from exc
         db = cls(conn, target)
         await db.migrate()
@@ -51,22 +53,23 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a block in one IMMEDIATE transaction: all of it lands, or none of it."""
-        try:
-            await self.conn.execute("BEGIN IMMEDIATE")
-        except aiosqlite.Error as exc:
-            raise StorageError(f"database {self.path} is not writable: {exc}") from exc
-        try:
-            yield self.conn
-        except BaseException:
-            await self.conn.execute("ROLLBACK")
-            raise
-        try:
-            await self.conn.execute("COMMIT")
-        except aiosqlite.OperationalError as exc:
-            await self.conn.execute("ROLLBACK")
-            hint = " (is the disk full?)" if "full" in str(exc).lower() else ""
-            raise StorageError(f"could not save to {self.path}: {exc}{hint}") from exc
+        """Run a block in one IMMEDIATE transaction: all of it lands, or none of it (not re-entrant)."""
+        async with self._tx_lock:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except aiosqlite.Error as exc:
+                raise StorageError(f"database {self.path} is not writable: {exc}") from exc
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            try:
+                await self.conn.execute("COMMIT")
+            except aiosqlite.OperationalError as exc:
+                await self.conn.execute("ROLLBACK")
+                hint = " (is the disk full?)" if "full" in str(exc).lower() else ""
+                raise StorageError(f"could not save to {self.path}: {exc}{hint}") from exc
 
     async def schema_version(self) -> int:
         """Return the highest applied migration number (0 for a new database)."""
