@@ -275,12 +275,12 @@ class ReviewRepo:
             for r in rows
         ]
 
-    async def audit(self, guild_id: str, actor_id: str, action: str, case_id: int | None = None,
+    async def audit(self, guild_id: str, actor_id: str, event: str, case_id: int | None = None,
                     **detail: Any) -> None:
-        """Append one line to the audit log."""
+        """Append one line to the audit log (`event` such as 'case.confirm'; detail as keywords)."""
         await self.db.conn.execute(
             "INSERT INTO audit_log (guild_id, actor_id, action, case_id, detail, created_at) VALUES (?,?,?,?,?,?)",
-            (guild_id, actor_id, action, case_id, json.dumps(detail, default=str), _iso(now())),
+            (guild_id, actor_id, event, case_id, json.dumps(detail, default=str), _iso(now())),
         )
 
     async def audit_rows(self, case_id: int | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,119 @@
+"""Storage: migrations, idempotent cases, append-only audit log, retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.domain import Action, CaseStatus, Decision, Post, Review, Severity
+from bot.storage import CaseRepo, Database, GuildRepo, PostRepo, ReviewRepo, StateRepo
+from bot.storage.migrations import MIGRATIONS
+
+T0 = datetime(2026, 11, 16, 9, tzinfo=UTC)
+
+
+def post(pid: str, author: str = "100", content: str = "hello", when: datetime = T0) -> Post:
+    return Post(id=pid, channel_id="10", author_id=author, content=content, created_at=when, guild_id="1")
+
+
+async def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "g.db")
+    assert await db.schema_version() == MIGRATIONS[-1][0]
+    await db.close()
+    db = await Database.open(tmp_path / "g.db")  # reopening applies nothing twice
+    async with db.conn.execute("SELECT COUNT(*) FROM schema_version") as cur:
+        assert (await cur.fetchone())[0] == len(MIGRATIONS)
+    async with db.conn.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+    async with db.conn.execute("PRAGMA foreign_keys") as cur:
+        assert (await cur.fetchone())[0] == 1
+    await db.close()
+
+
+async def test_record_flag_groups_and_never_duplicates() -> None:
+    db = await Database.open(":memory:")
+    posts, cases = PostRepo(db), CaseRepo(db)
+    kw = {"guild_id": "1", "detector": "coordination", "score": 0.9, "severity": Severity.HIGH,
+          "evidence": {}, "model_versions": {"coordination": "1"}}
+    async with db.transaction():
+        for p in (post("a", "u1"), post("b", "u2")):
+            await posts.save(p)
+        first = await cases.record_flag(group_key="campaign:x", post=post("a", "u1"), **kw)
+        second = await cases.record_flag(group_key="campaign:x", post=post("b", "u2"), **kw)
+        again = await cases.record_flag(group_key="campaign:x", post=post("a", "u1"), **kw)
+    assert first is not None and first[1] == "opened"
+    assert second == (first[0], "grew")
+    assert again is None
+    case = await cases.get(first[0])
+    assert case is not None and case.post_ids == ("a", "b") and case.author_ids == ("u1", "u2")
+    assert await cases.count(guild_id="1") == 1
+    # a closed case is not grown: the next flag opens a fresh case
+    await cases.set_status(first[0], CaseStatus.DISMISSED)
+    async with db.transaction():
+        await posts.save(post("c", "u3"))
+        third = await cases.record_flag(group_key="campaign:x", post=post("c", "u3"), **kw)
+    assert third is not None and third[1] == "opened" and third[0] != first[0]
+    await db.close()
+
+
+async def test_audit_log_is_append_only_and_reviews_round_trip() -> None:
+    db = await Database.open(":memory:")
+    reviews, cases, posts = ReviewRepo(db), CaseRepo(db), PostRepo(db)
+    async with db.transaction():
+        await posts.save(post("a"))
+        case_id, _ = await cases.record_flag(
+            guild_id="1", detector="toxicity", group_key="post:a", post=post("a"), score=0.9,
+            severity=Severity.HIGH, evidence={"summary": "insult"}, model_versions={})
+        await reviews.add(Review(case_id, "mod1", Decision.CONFIRM, Action.DELETE, "rude", T0))
+        await reviews.audit("1", "mod1", "case.confirm", case_id, action="delete")
+    (rev,) = await reviews.for_case(case_id)
+    assert rev.decision is Decision.CONFIRM and rev.action is Action.DELETE and rev.moderator_id == "mod1"
+    rows = await reviews.audit_rows(case_id)
+    assert rows[0]["actor_id"] == "mod1" and rows[0]["action"] == "case.confirm"
+    with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
+        await db.conn.execute("DELETE FROM audit_log")
+    with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
+        await db.conn.execute("UPDATE audit_log SET actor_id = 'x'")
+    await db.close()
+
+
+async def test_retention_forgets_text_but_keeps_hash() -> None:
+    db = await Database.open(":memory:")
+    repo = PostRepo(db)
+    async with db.transaction():
+        await repo.save(post("old", content="secret", when=T0 - timedelta(days=40)))
+        await repo.save(post("new", content="recent", when=T0))
+    assert await repo.purge_content(T0 - timedelta(days=30)) == 1
+    async with db.conn.execute("SELECT id, content, content_hash FROM posts ORDER BY id") as cur:
+        rows = [tuple(r) for r in await cur.fetchall()]
+    assert rows[0][0] == "new" and rows[0][1] == "recent"
+    assert rows[1][0] == "old" and rows[1][1] is None and len(rows[1][2]) == 64
+    await db.close()
+
+
+async def test_guild_policy_and_detector_state() -> None:
+    db = await Database.open(":memory:")
+    guilds, state = GuildRepo(db), StateRepo(db)
+    await guilds.watch("1", "10")
+    await guilds.set_threshold("1", "toxicity", 0.8)
+    await guilds.update("1", alert_channel_id="99")
+    config = await guilds.get("1")
+    assert config.watched == {"10"} and config.alert_channel_id == "99"
+    assert config.policy({"toxicity": 0.5, "ai_generated": 0.7}).thresholds == {"toxicity": 0.8, "ai_generated": 0.7}
+    with pytest.raises(ValueError, match="unknown guild settings"):
+        await guilds.update("1", evil="x")
+    await state.save("ai_generated", {"1:100": {"n": 3}})
+    assert await state.load("ai_generated", ["1:100", "1:101"]) == {"1:100": {"n": 3}}
+    await db.close()
+
+
+async def test_unopenable_database_gives_a_clear_error(tmp_path: Path) -> None:
+    from bot.storage import StorageError
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="cannot open database"):
+        await Database.open(blocker / "g.db")
