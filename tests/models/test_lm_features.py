@@ -1,0 +1,74 @@
+"""Tests for the stylometric features and the SmolLM2 statistics of the AI-text detector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.lm_features import LM_NAMES, STYLE_NAMES, strip_platform, style_features, word_count
+
+
+def col(name: str) -> int:
+    """Return the column of a style feature."""
+    return STYLE_NAMES.index(name)
+
+
+def test_shape_and_dtype() -> None:
+    x = style_features(["hello there", "", "One. Two three four. Five six seven eight nine."])
+    assert x.shape == (3, len(STYLE_NAMES))
+    assert x.dtype == np.float32
+    assert np.isfinite(x).all()
+
+
+def test_strip_platform_removes_urls_and_mentions() -> None:
+    text = "see https://snapshot.org/#/prop/1 and <@1234567890> @alice thanks"
+    assert strip_platform(text) == "see and thanks"
+    assert word_count(text) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("Embrace the future of governance! #DAO #Web3 🚀", "trailing_tag_block", 2.0),
+        ("we voted on #DAO stuff yesterday and it was fine", "trailing_tag_block", 0.0),
+        ("lol idk tbh im not gonna vote", "lowercase_start", 1.0),
+        ("This proposal is sound.", "ends_with_period", 1.0),
+        ("this is sooo bad...", "ellipsis_or_repeat", 1.0),
+    ],
+)
+def test_table_of_single_features(text: str, name: str, expected: float) -> None:
+    assert style_features([text])[0, col(name)] == pytest.approx(expected)
+
+
+def test_casual_markers_and_rhythm() -> None:
+    casual, formal = style_features([
+        "lol idk tbh im gonna vote no, its kinda dumb",
+        "The proposal improves treasury transparency. It also reduces operational risk. "
+        "It aligns incentives across contributors.",
+    ])
+    assert casual[col("casual_rate")] > 0.3
+    assert formal[col("casual_rate")] == 0.0
+    uneven = style_features(["No. This is a much longer sentence that keeps going for a long while. Ok."])[0]
+    assert formal[col("sentence_len_cv")] < uneven[col("sentence_len_cv")]
+
+
+def test_emoji_counted_after_url_removed() -> None:
+    with_emoji, without = style_features(["great work team 🎉🎉 https://x.co/a", "great work team"])
+    assert with_emoji[col("emoji_count")] > 0
+    assert without[col("emoji_count")] == 0
+    assert with_emoji[col("log_words")] == without[col("log_words")]
+
+
+@pytest.mark.slow
+def test_smollm_statistics_prefer_fluent_text() -> None:
+    from models.lm_features import LmScorer
+
+    scorer = LmScorer()
+    feats = scorer.features([
+        "The quick brown fox jumps over the lazy dog.",
+        "dog lazy the over jumps fox brown quick The.",
+    ])
+    assert feats.shape == (2, len(LM_NAMES))
+    logp = LM_NAMES.index("lm_logp")
+    assert feats[0, logp] > feats[1, logp]  # fluent text is more likely under the model
+    assert feats[0, LM_NAMES.index("lm_logrank")] < feats[1, LM_NAMES.index("lm_logrank")]
