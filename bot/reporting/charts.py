@@ -16,6 +16,7 @@ from bot.reporting.render_md import detector_label
 COLORS = {"ai_generated": "#7b61ff", "coordination": "#e8590c", "toxicity": "#c92a2a"}
 STATUS_COLORS = {"open": "#868e96", "confirmed": "#2b8a3e", "dismissed": "#1c7ed6", "escalated": "#e67700"}
 _FALLBACK = ("#495057", "#0b7285", "#a61e4d", "#5c940d")
+_MARKERS = ("o", "s", "^", "D")
 DPI = 110
 
 
@@ -83,20 +84,24 @@ def campaign_timeline(report: WeeklyReport) -> bytes:
 
 def precision_by_week(report: WeeklyReport) -> bytes:
     """Draw each detector's precision (confirmed / decided) over the last weeks."""
-    fig = _figure(7.5, 3.4)
+    fig = _figure(7.5, 3.6)
     ax = fig.add_subplot()
-    weeks = [h.week.split("-")[1] for h in report.history]
+    weeks = [h.week for h in report.history]
     drawn = False
     for i, detector in enumerate(report.detectors):
         values = [h.precision.get(detector) for h in report.history]
         ys = [math.nan if v is None else v * 100 for v in values]
+        xs = [x + (i - (len(report.detectors) - 1) / 2) * 0.07 for x in range(len(weeks))]  # keep ties visible
         drawn = drawn or any(v is not None for v in values)
-        ax.plot(weeks, ys, "o-", label=detector_label(detector), color=_color(detector, i))
+        ax.plot(xs, ys, marker=_MARKERS[i % len(_MARKERS)], label=detector_label(detector),
+                color=_color(detector, i))
+    ax.set_xticks(range(len(weeks)), [w.split("-")[1] for w in weeks])
+    ax.set_xlim(-0.5, len(weeks) - 0.5)
     ax.set_ylim(-5, 105)
     ax.set_ylabel("precision (%)")
-    ax.set_title("Precision by detector, as judged by moderators")
+    ax.set_title("Precision by detector, as judged by moderators (gaps: nothing decided)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", frameon=False, ncols=len(report.detectors))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, ncols=len(report.detectors))
     if not drawn:
         ax.text(0.5, 0.5, "no reviewed cases yet", transform=ax.transAxes, ha="center", color="#868e96")
     return _png(fig)

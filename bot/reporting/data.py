@@ -222,7 +222,7 @@ def _totals(week: str, posts: Sequence[_Post], cases: Sequence[_Case]) -> Totals
     new = [p for p in posts if p.is_new]
     own = _in_week(cases, week)
     return Totals(
-        week=week, posts_scored=len(scored), active_accounts=len({p.author_id for p in posts}),
+        week=week, posts=len(posts), posts_scored=len(scored), active_accounts=len({p.author_id for p in posts}),
         flagged_posts=len(flagged), flagged_accounts=len({p.author_id for p in flagged}),
         flags=dict(Counter(d for p in flagged for d in p.flags)), cases=len(own),
         campaigns=sum(1 for c in cases if c.is_campaign and c.touches(start, end)),

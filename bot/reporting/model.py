@@ -41,6 +41,7 @@ class Totals:
     """The headline numbers of one guild-week (also computed for the week before)."""
 
     week: str
+    posts: int = 0  # all posts written in the week, scored or not
     posts_scored: int = 0
     active_accounts: int = 0
     flagged_posts: int = 0

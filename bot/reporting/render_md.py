@@ -129,11 +129,11 @@ def _people_blocks(report: WeeklyReport, names: Mapping[str, str]) -> list[Block
     else:
         blocks.append(Para("No account was flagged this week."))
     t, p = report.totals, report.previous
-    share = pct(t.new_account_posts / t.posts_scored) if t.posts_scored else "—"
+    share = pct(t.new_account_posts / t.posts) if t.posts else "—"
     blocks += [
         Heading("New-account activity"),
         Para(f"{t.new_accounts} accounts younger than {NEW_ACCOUNT_DAYS} days wrote {t.new_account_posts} posts "
-             f"in governance channels ({share} of posts scored); last week {p.new_accounts} accounts wrote "
+             f"in governance channels ({share} of all posts); last week {p.new_accounts} accounts wrote "
              f"{p.new_account_posts}."),
     ]
     if report.new_accounts:
