@@ -1,0 +1,168 @@
+"""govmod on the fake-Discord harness: tiny detectors, a GovmodBot built on them, and a configured guild."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+
+from bot.client import GovmodBot
+from bot.domain import DetectorOutput, MemberJoin, Post, Reaction
+from bot.live import LiveScorer
+from bot.pipeline import BatchContext, Pipeline
+from bot.service import ScanService
+from bot.settings import Settings
+from bot.storage import Database
+
+from .gateway import FakeDiscord
+
+
+class FakeToxicity:
+    """Flag text containing "idiot" with 0.95 (stands in for the toxicity model)."""
+
+    name = "toxicity"
+    version = "fake-tox-1"
+    needs_embedding = False
+    default_threshold = 0.5
+
+    def __init__(self, delay: float = 0.0) -> None:
+        """Optionally sleep `delay` seconds per batch (a slow model, in the worker thread)."""
+        self.delay = delay
+        self.batches: list[int] = []
+
+    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
+        """Score each post by keyword."""
+        self.batches.append(len(posts))
+        if self.delay:
+            time.sleep(self.delay)
+        return [DetectorOutput(0.95, {"summary": "calls someone an idiot"}) if "idiot" in t.lower()
+                else DetectorOutput(0.02) for t in ctx.texts]
+
+
+class FakeCoordination:
+    """Put posts containing "VOTE YES" into one cluster once two or more accounts post it."""
+
+    name = "coordination"
+    version = "fake-coord-1"
+    needs_embedding = False
+    default_threshold = 0.5
+
+    def __init__(self) -> None:
+        """Start with no campaign."""
+        self.members: dict[str, str] = {}  # post id -> author id
+        self.events: list[Reaction | MemberJoin] = []
+        self._revised: dict[str, DetectorOutput] = {}
+
+    def _out(self) -> DetectorOutput:
+        accounts = len(set(self.members.values()))
+        if accounts < 2:
+            return DetectorOutput(0.3)
+        return DetectorOutput(0.9, {"summary": f"{accounts} accounts posted the same text"}, "vote-yes")
+
+    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
+        """Score posts; earlier members are revised when the campaign appears."""
+        before = len(set(self.members.values())) >= 2
+        for post, text in zip(posts, ctx.texts, strict=True):
+            if "vote yes" in text.lower():
+                self.members[post.id] = post.author_id
+        after = len(set(self.members.values())) >= 2
+        if after and not before:
+            ids = {p.id for p in posts}
+            self._revised.update({pid: self._out() for pid in self.members if pid not in ids})
+        return [self._out() if "vote yes" in t.lower() else DetectorOutput(0.0) for t in ctx.texts]
+
+    def observe(self, event: Reaction | MemberJoin) -> None:
+        """Remember reactions and joins."""
+        self.events.append(event)
+
+    def revisions(self) -> dict[str, DetectorOutput]:
+        """Return and clear revised outputs."""
+        out, self._revised = self._revised, {}
+        return out
+
+
+def make_settings(**pipeline: int) -> Settings:
+    """Return settings that ignore any .env file."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    return settings.model_copy(update={"pipeline": settings.pipeline.model_copy(update=pipeline)})
+
+
+def make_bot(db: Database, detectors: Sequence[Any] | None = None, *, settings: Settings | None = None,
+             **live_options: Any) -> GovmodBot:
+    """Build GovmodBot on fake detectors, exactly as bot.__main__ does with real ones."""
+    settings = settings or make_settings()
+    pipeline = Pipeline(None, list(detectors) if detectors is not None else [FakeToxicity(), FakeCoordination()])
+    service = ScanService(pipeline, db)
+    options = {"queue_max": settings.pipeline.queue_max, "batch_max": settings.pipeline.batch_max,
+               "batch_wait_ms": 5, **live_options}
+    live = LiveScorer(service, **options)
+    return GovmodBot(settings=settings, db=db, service=service, live=live, sync_commands=False)
+
+
+@dataclass
+class Running:
+    """A started govmod bot on the fake gateway, with the standard guild configured."""
+
+    bot: GovmodBot
+    fake: FakeDiscord
+    guild: discord.Guild
+
+    @property
+    def alert_channel(self) -> Any:
+        """Return #mod-log, the configured alert channel."""
+        return self.fake.channel("mod-log")
+
+    async def idle(self) -> None:
+        """Wait until everything queued is scored, alerts are sent, and listeners have finished."""
+        await self.fake.settle()
+        await self.bot.live.flush(5)
+        await self.fake.settle()
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Return the messages the bot POSTed to the alert channel."""
+        return self.fake.http.sent_messages(self.alert_channel.id)
+
+    def alert_edits(self) -> list[Any]:
+        """Return the PATCH calls on messages in the alert channel."""
+        return self.fake.http.calls_to("PATCH", f"/channels/{self.alert_channel.id}/messages/{{id}}")
+
+
+async def configure(db: Database, guild: discord.Guild, *, watch: Sequence[str] = ("governance", "proposals"),
+                    alerts: str | None = "mod-log", **settings: Any) -> None:
+    """Watch channels and set the alert channel directly in storage."""
+    from bot.storage import GuildRepo
+
+    repo = GuildRepo(db)
+    async with db.transaction():
+        for name in watch:
+            channel = discord.utils.get(guild.channels, name=name)
+            assert channel is not None, name
+            await repo.watch(str(guild.id), str(channel.id))
+        values = dict(settings)
+        if alerts:
+            channel = discord.utils.get(guild.channels, name=alerts)
+            assert channel is not None
+            values["alert_channel_id"] = str(channel.id)
+        if values:
+            await repo.update(str(guild.id), **values)
+
+
+@asynccontextmanager
+async def running(db_path: Path | str, detectors: Sequence[Any] | None = None, *, configured: bool = True,
+                  guild_payload: dict[str, Any] | None = None, **options: Any) -> AsyncIterator[Running]:
+    """Open the database, start govmod on the fake gateway with the default guild, close everything after."""
+    db = await Database.open(db_path)
+    try:
+        bot = make_bot(db, detectors, **options)
+        async with FakeDiscord(bot) as fake:
+            guild = await fake.add_guild(guild_payload)
+            if configured:
+                await configure(db, guild)
+            yield Running(bot, fake, guild)
+    finally:
+        await db.close()
