@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     """All of govmod's settings; every variable is listed in .env.example."""
 
     model_config = SettingsConfigDict(
-        env_prefix="GOVMOD_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+        env_prefix="GOVMOD_", env_nested_delimiter="__", env_file=".env", extra="ignore",
+        env_ignore_empty=True,
     )
 
     log_level: str = "INFO"
