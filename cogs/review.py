@@ -14,7 +14,7 @@ from bot.domain import CaseStatus
 from bot.storage import CaseRepo
 from cogs._review_actions import Refusal, act, member_refusal
 from cogs._review_alerts import AlertPoster
-from cogs._views import CaseButton, PageButton, confirm_view, is_open, page_view
+from cogs._views import CaseButton, PageButton, case_view, confirm_view, is_open, page_view, to_embed
 
 if TYPE_CHECKING:
     from bot.client import GovmodBot
@@ -41,25 +41,49 @@ class Review(commands.Cog):
         self.bot = bot
         self.cases = CaseRepo(bot.db)
         self.alerts = AlertPoster(bot)
-        self.review_command = app_commands.Command(
-            name="review", description="Open cases, oldest first, with their buttons", callback=self._review,
-        )
+        self.subcommands = [
+            app_commands.Command(name="review", description="Open cases, oldest first, with their buttons",
+                                 callback=self._review),
+            app_commands.Command(name="case", description="One case with its evidence and buttons",
+                                 callback=self._case),
+        ]
 
     async def cog_load(self) -> None:
         """Register the persistent buttons, subscribe to batch results, add `/govmod review`."""
         self.bot.add_dynamic_items(CaseButton, PageButton)
         self.bot.live.subscribe(self.alerts.on_batch)
-        self.bot.govmod.add_command(self.review_command)
+        for command in self.subcommands:
+            self.bot.govmod.add_command(command)
 
     async def cog_unload(self) -> None:
         """Undo `cog_load`."""
         self.bot.remove_dynamic_items(CaseButton, PageButton)
         self.bot.live.unsubscribe(self.alerts.on_batch)
-        self.bot.govmod.remove_command("review")
+        for command in self.subcommands:
+            self.bot.govmod.remove_command(command.name)
 
     async def _review(self, interaction: discord.Interaction[Any]) -> None:
         """List open cases, oldest first."""
         await self.show_page(interaction, 0, edit=False)
+
+    @app_commands.describe(id="The case number shown in alerts")
+    async def _case(self, interaction: discord.Interaction[Any], id: app_commands.Range[int, 1]) -> None:
+        """Show one case: what was flagged, the evidence, decisions so far, and the buttons if still open."""
+        guild_id = str(interaction.guild_id)
+        refusal = member_refusal(interaction, await self.bot.service.config(guild_id))
+        if refusal:
+            await _tell(interaction, refusal)
+            return
+        case = await self.cases.get(id)
+        if case is None or case.guild_id != guild_id:
+            await _tell(interaction, f"Case #{id} does not exist in this server.")
+            return
+        embed = to_embed(await self.alerts.card(case))
+        view = case_view(case)
+        if view is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     async def show_page(self, interaction: discord.Interaction[Any], offset: int, *, edit: bool) -> None:
         """Show open cases from `offset` (a page button edits the list in place)."""
