@@ -160,6 +160,8 @@ async def running(db_path: Path | str, detectors: Sequence[Any] | None = None, *
     try:
         bot = make_bot(db, detectors, **options)
         async with FakeDiscord(bot) as fake:
+            fake.http.respond("GET", "/channels/{id}/threads/archived/public",
+                              {"threads": [], "members": [], "has_more": False})
             guild = await fake.add_guild(guild_payload)
             if configured:
                 await configure(db, guild)
