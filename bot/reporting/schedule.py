@@ -61,13 +61,15 @@ async def last_sent_week(db: Database, guild_id: str) -> str | None:
 
 async def claim_week(db: Database, guild_id: str, week: str, now: datetime) -> bool:
     """Record a week as sent before sending it; False means it was already claimed (never send twice)."""
-    cur = await db.conn.execute(
-        "INSERT OR IGNORE INTO report_runs (guild_id, week, sent_at) VALUES (?, ?, ?)",
-        (guild_id, week, now.astimezone(UTC).isoformat()),
-    )
-    return cur.rowcount == 1
+    async with db.transaction() as conn:  # its own transaction: never mixed into another task's writes
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO report_runs (guild_id, week, sent_at) VALUES (?, ?, ?)",
+            (guild_id, week, now.astimezone(UTC).isoformat()),
+        )
+        return cur.rowcount == 1
 
 
 async def release_week(db: Database, guild_id: str, week: str) -> None:
     """Forget a claim whose sending failed, so the next check retries it."""
-    await db.conn.execute("DELETE FROM report_runs WHERE guild_id = ? AND week = ?", (guild_id, week))
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM report_runs WHERE guild_id = ? AND week = ?", (guild_id, week))
