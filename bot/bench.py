@@ -1,0 +1,215 @@
+"""`govmod bench`: throughput, live latency and memory of the real pipeline, against a BERT-base reference."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.domain import Post
+from bot.loader import load_pipeline
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "sample_server.jsonl"
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def message_mix(n: int, seed: int = 7) -> list[str]:
+    """Return n texts shaped like governance chat: mostly short, some tweets, a few long forum posts."""
+    rng = random.Random(seed)
+    sample = [json.loads(line).get("content", "") for line in EXAMPLES.read_text(encoding="utf-8").splitlines()
+              if line.strip()] if EXAMPLES.is_file() else []
+    sample = [t for t in sample if t]
+    try:
+        from models.datasets import human_tweets
+
+        tweets = human_tweets()
+    except (FileNotFoundError, OSError):
+        tweets = [t for t in sample if len(t) <= 280]
+    short = [t for t in sample if len(t) < 80] or ["gm", "agreed", "+1 on this"]
+    long = [t for t in sample if len(t) >= 400] or [" ".join(tweets[:8])]
+    out = []
+    for i in range(n):
+        r = rng.random()
+        if r < 0.45:
+            text = rng.choice(short)
+        elif r < 0.92:
+            text = rng.choice(tweets)
+        else:
+            text = rng.choice(long)
+            if rng.random() < 0.5:  # long posts of several paragraphs, up to Discord's 4,000 characters
+                text = "\n\n".join(rng.sample(long, k=min(3, len(long))))[:4000]
+        out.append(f"{text} [{i}]" if rng.random() < 0.3 else text)  # some exact repeats, as in real chat
+    return out
+
+
+def make_posts(texts: list[str], start: datetime | None = None, spacing_s: float = 3.0) -> list[Post]:
+    """Wrap texts into posts from a pool of authors on a few channels."""
+    start = start or datetime(2026, 11, 16, tzinfo=UTC)
+    rng = random.Random(11)
+    return [
+        Post(id=str(10_000_000 + i), channel_id=str(rng.choice([1, 2, 3])), author_id=f"u{rng.randrange(400)}",
+             content=t, created_at=start + timedelta(seconds=i * spacing_s), guild_id="1")
+        for i, t in enumerate(texts)
+    ]
+
+
+def time_pipeline(pipeline: Pipeline, posts: list[Post], batch: int) -> dict[str, Any]:
+    """Time the whole pipeline in batch mode, then the encoder and each detector on shared contexts."""
+    from bot.pipeline import Policy
+
+    if pipeline.encoder is not None:
+        pipeline.encoder._cache.clear()
+    started = time.perf_counter()
+    for i in range(0, len(posts), batch):
+        pipeline.process(posts[i : i + batch], lambda _g: Policy())
+    whole = time.perf_counter() - started
+    if pipeline.encoder is not None:
+        pipeline.encoder._cache.clear()
+    contexts, enc_s = [], 0.0
+    for i in range(0, len(posts), batch):
+        t = time.perf_counter()
+        contexts.append((posts[i : i + batch], pipeline.context(posts[i : i + batch])))
+        enc_s += time.perf_counter() - t
+    per = {"encoder+normalise": round(len(posts) / enc_s, 1)}
+    for det in pipeline.detectors:
+        t = time.perf_counter()
+        for chunk, ctx in contexts:
+            det.score(chunk, ctx)
+        per[det.name] = round(len(posts) / max(time.perf_counter() - t, 1e-9), 1)
+    return {"messages_per_s": round(len(posts) / whole, 1), "seconds": round(whole, 2), "per_stage_messages_per_s": per}
+
+
+def time_bert_reference(texts: list[str], batch: int, max_length: int = 256) -> dict[str, Any]:
+    """Time a BERT-base sized classifier (default BertConfig, random weights) with the same batching."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from models.encoder import minilm_path
+
+    tokenizer = AutoTokenizer.from_pretrained(minilm_path())  # same uncased WordPiece vocabulary as BERT-base
+    torch.manual_seed(0)
+    model = BertForSequenceClassification(BertConfig(num_labels=6)).eval()
+    lengths = [len(x) for x in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+    order = sorted(range(len(texts)), key=lengths.__getitem__)
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for i in range(0, len(order), batch):
+            enc = tokenizer([texts[j] for j in order[i : i + batch]], padding=True, truncation=True,
+                            max_length=max_length, return_tensors="pt")
+            model(**enc)
+    seconds = time.perf_counter() - started
+    return {"messages_per_s": round(len(texts) / seconds, 1), "seconds": round(seconds, 2),
+            "params_millions": round(sum(p.numel() for p in model.parameters()) / 1e6, 1)}
+
+
+async def time_live(pipeline: Pipeline, posts: list[Post], rate: float, settings: Settings) -> dict[str, Any]:
+    """Feed posts at a steady rate through the live micro-batching path; latency = arrival to stored verdict."""
+    from bot.live import LiveScorer
+    from bot.service import ScanService
+    from bot.storage import Database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await Database.open(Path(tmp) / "bench.db")
+        live = LiveScorer(ScanService(pipeline, db), queue_max=settings.pipeline.queue_max,
+                          batch_max=settings.pipeline.batch_max, batch_wait_ms=settings.pipeline.batch_wait_ms)
+        arrived: dict[str, float] = {}
+        latencies: list[float] = []
+        depths: list[int] = []
+
+        async def on_result(result: Any) -> None:
+            done = time.perf_counter()
+            latencies.extend((done - arrived[v.post_id]) * 1000 for v in result.verdicts if v.post_id in arrived)
+
+        live.subscribe(on_result)
+        live.start()
+        lag_max, interval = 0.0, 1.0 / rate
+        start = time.perf_counter()
+        for i, post in enumerate(posts):
+            target = start + i * interval
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            lag_max = max(lag_max, (time.perf_counter() - target) * 1000)
+            arrived[post.id] = time.perf_counter()
+            await live.submit(post)
+            depths.append(live.queue.qsize())
+        await live.stop(timeout=120)
+        await db.close()
+    stats = live.stats()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))], 1) if latencies else -1.0
+
+    half = len(depths) // 2
+    growing = bool(depths) and statistics.mean(depths[half:]) > 2 * max(1.0, statistics.mean(depths[:half])) + rate
+    return {
+        "rate_per_s": rate, "messages": len(posts), "scored": stats.scored, "dropped": stats.dropped,
+        "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_queue_depth": max(depths, default=0),
+        "max_arrival_lag_ms": round(lag_max, 1), "queue_grew_without_bound": growing,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print JSON; exit 1 if the live queue grows without bound."""
+    parser = argparse.ArgumentParser(prog="govmod bench", description=__doc__)
+    parser.add_argument("--messages", type=int, default=1000, help="messages in the batch-mode mix")
+    parser.add_argument("--rate", type=float, default=20.0, help="arrival rate for the live path (messages/s)")
+    parser.add_argument("--live-seconds", type=float, default=30.0, help="duration of the live replay")
+    parser.add_argument("--batch", type=int, default=64, help="batch size in batch mode")
+    parser.add_argument("--skip-reference", action="store_true", help="do not time the BERT-base reference")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    settings = Settings()
+    texts = message_mix(args.messages)
+    t = time.perf_counter()
+    pipeline = load_pipeline(settings)
+    load_s = time.perf_counter() - t
+    result: dict[str, Any] = {
+        "detectors": [d.name for d in pipeline.detectors], "model_versions": pipeline.model_versions,
+        "torch": {"version": torch.__version__, "intra_op_threads": torch.get_num_threads(),
+                  "inter_op_threads": torch.get_num_interop_threads()},
+        "load_seconds": round(load_s, 1), "messages": len(texts),
+        "mean_chars": round(statistics.mean(len(x) for x in texts), 1),
+    }
+    result["batch_mode"] = time_pipeline(pipeline, make_posts(texts), args.batch)
+    live_posts = make_posts(message_mix(int(args.rate * args.live_seconds), seed=99),
+                            start=datetime(2026, 11, 23, tzinfo=UTC), spacing_s=1 / args.rate)
+    fresh = load_pipeline(settings)  # fresh detector state for the live replay
+    del pipeline
+    result["live"] = asyncio.run(time_live(fresh, live_posts, args.rate, settings))
+    result["peak_rss_mb_bot"] = round(peak_rss_mb(), 1)  # all models loaded, before the reference model exists
+    if not args.skip_reference:
+        result["reference_bert_base"] = time_bert_reference(texts, 32)
+        result["throughput_ratio_vs_bert_base"] = round(
+            result["batch_mode"]["messages_per_s"] / result["reference_bert_base"]["messages_per_s"], 2)
+    result["peak_rss_mb_process"] = round(peak_rss_mb(), 1)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    if result["live"]["queue_grew_without_bound"]:
+        print("live queue grew without bound at this rate", file=sys.stderr)
+        return 1
+    return 0
