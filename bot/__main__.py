@@ -40,7 +40,7 @@ def token_problem(settings: Settings) -> str | None:
 async def run_bot(settings: Settings, pipeline: object) -> int:
     """Open the database, build the services and the bot, and run until SIGINT/SIGTERM or a fatal error."""
     from bot.client import GovmodBot
-    from bot.live import LiveScorer
+    from bot.live import LiveScorer, freeze_heap
     from bot.service import ScanService
     from bot.storage import Database
 
@@ -54,6 +54,7 @@ async def run_bot(settings: Settings, pipeline: object) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not the main thread
             loop.add_signal_handler(sig, lambda s=sig: _on_signal(bot, s))
     token = settings.discord.token.get_secret_value().strip() if settings.discord.token else ""
+    freeze_heap()  # models are loaded: keep full GC passes from stalling the gateway
     try:
         async with bot:
             await bot.start(token)

@@ -28,6 +28,16 @@ class Watcher(commands.Cog):
         return in_watched(channel, config.watched)
 
     @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Load a guild's configuration before its first message (no burst of lookups in a flood)."""
+        await self.bot.service.config(str(guild.id))
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Load a new guild's (default) configuration."""
+        await self.bot.service.config(str(guild.id))
+
+    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Queue a new message or forum post from a watched channel (or a thread of one)."""
         if not is_scorable(message) or message.guild is None:

@@ -165,6 +165,7 @@ async def running(db_path: Path | str, detectors: Sequence[Any] | None = None, *
             guild = await fake.add_guild(guild_payload)
             if configured:
                 await configure(db, guild)
+                bot.service.forget(str(guild.id))  # the watcher loaded the config when the guild appeared
             yield Running(bot, fake, guild)
     finally:
         await db.close()

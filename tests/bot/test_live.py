@@ -1,0 +1,130 @@
+"""The live queue: micro-batches, back-pressure, drops that are counted, drain on shutdown, a 1,000-message flood."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.domain import Post
+from bot.live import LiveScorer, freeze_heap
+from bot.pipeline import Pipeline
+from bot.service import BatchResult, ScanService
+from bot.storage import Database
+from tests.helpers import payloads as p
+from tests.helpers.govmod_fixtures import FakeToxicity, running
+
+
+def _post(i: int, text: str = "hello") -> Post:
+    return Post(id=str(1000 + i), channel_id="10", author_id=str(500 + i % 7), content=text,
+                created_at=datetime.now(UTC), guild_id="1")
+
+
+async def _count_posts(db: Database) -> int:
+    async with db.conn.execute("SELECT COUNT(*) FROM posts") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def test_micro_batches_and_results_reach_subscribers(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "l.db")
+    tox = FakeToxicity()
+    live = LiveScorer(ScanService(Pipeline(None, [tox]), db), batch_max=8, batch_wait_ms=20)
+    seen: list[BatchResult] = []
+
+    async def handler(result: BatchResult) -> None:
+        seen.append(result)
+
+    live.subscribe(handler)
+    live.start()
+    for i in range(20):
+        assert await live.submit(_post(i, "idiot" if i == 3 else "fine"))
+    await live.flush(5)
+    assert sum(tox.batches) == 20 and max(tox.batches) <= 8 and len(tox.batches) < 20
+    assert [u.outcome for r in seen for u in r.cases] == ["opened"]
+    await live.stop()
+    await db.close()
+
+
+async def test_full_queue_drops_are_counted_never_silent(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "l.db")
+    live = LiveScorer(ScanService(Pipeline(None, [FakeToxicity()]), db), queue_max=5, put_timeout=0.01)
+    results = [await live.submit(_post(i)) for i in range(3)]  # not started: refused and counted
+    assert results == [False, False, False] and live.stats().dropped == 3
+    live._accepting = True  # accept without draining: the queue fills up
+    results = [await live.submit(_post(i)) for i in range(8)]
+    assert results == [True] * 5 + [False] * 3
+    stats = live.stats()
+    assert stats.depth == 5 and stats.dropped == 6 and stats.received == 11
+    assert live.dropped_ids[-1] == _post(7).id
+    await db.close()
+
+
+async def test_stop_scores_and_stores_what_is_queued(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "l.db")
+    live = LiveScorer(ScanService(Pipeline(None, [FakeToxicity(delay=0.01)]), db), batch_max=4)
+    live.start()
+    for i in range(30):
+        await live.submit(_post(i))
+    await live.stop()
+    assert await _count_posts(db) == 30 and live.stats().scored == 30 and not live.running
+    assert not await live.submit(_post(99))  # after shutdown: counted as dropped
+    await db.close()
+
+
+async def _lag_monitor(stop: asyncio.Event, lags: list[float]) -> None:
+    """Measure how late a 5 ms sleep wakes up: the event loop's lag (what would delay the heartbeat)."""
+    while not stop.is_set():
+        start = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lags.append(time.perf_counter() - start - 0.005)
+
+
+async def _flood(tmp_path: Path, n: int, **live_options: object) -> tuple[object, float, int]:
+    async with running(tmp_path / "f.db", [FakeToxicity(delay=0.01)], **live_options) as r:
+        chan = r.fake.channel("governance")
+        author = p.from_member(r.fake.member("alice"))
+        payloads = [p.message(channel_id=chan.id, guild_id=r.guild.id, author=author,
+                              content="idiot" if i % 100 == 0 else f"post {i}") for i in range(n)]
+        freeze_heap()  # as bot.__main__ does once the models are loaded
+        stop, lags = asyncio.Event(), []
+        monitor = asyncio.create_task(_lag_monitor(stop, lags))
+        r.fake.ignore_task(monitor)
+        for start in range(0, n, 50):  # the gateway delivers a burst, a few events per loop turn
+            for data in payloads[start:start + 50]:
+                r.fake.state.parse_message_create(data)
+            await asyncio.sleep(0)
+        await r.fake.settle(60)
+        await r.bot.live.flush(60)
+        stop.set()
+        await monitor
+        gc.unfreeze()
+        stored = await _count_posts(r.bot.db)
+        return r.bot.live.stats(), max(lags), stored
+
+
+async def test_flood_of_1000_messages_with_default_settings_scores_every_one(tmp_path: Path) -> None:
+    stats, max_lag, stored = await _flood(tmp_path, 1000)  # queue_max 2000, batch_max 32 (the defaults)
+    assert stats.received == 1000 and stats.dropped == 0  # type: ignore[attr-defined]
+    assert stats.scored == stored == 1000  # type: ignore[attr-defined]
+    assert stats.batches <= 1000 / 8  # type: ignore[attr-defined]  # micro-batched, not one by one
+    assert max_lag < 0.100, f"event loop blocked for {max_lag * 1000:.0f} ms"
+
+
+async def test_flood_into_a_small_queue_applies_back_pressure(tmp_path: Path) -> None:
+    stats, max_lag, stored = await _flood(tmp_path, 1000, queue_max=100, batch_max=32)
+    assert stats.received == 1000  # type: ignore[attr-defined]
+    assert stats.max_depth <= 100  # type: ignore[attr-defined]  # bounded memory
+    assert stats.scored + stats.dropped == 1000  # type: ignore[attr-defined]  # scored or reported
+    assert stored == stats.scored  # type: ignore[attr-defined]
+    assert max_lag < 0.100, f"event loop blocked for {max_lag * 1000:.0f} ms"
+
+
+async def test_flood_beyond_capacity_reports_drops(tmp_path: Path) -> None:
+    stats, max_lag, stored = await _flood(tmp_path, 1000, queue_max=20, batch_max=8, put_timeout=0.02,
+                                          max_waiters=10)
+    assert stats.dropped > 0 and stats.max_depth <= 20  # type: ignore[attr-defined]
+    assert stats.scored + stats.dropped == 1000 and stored == stats.scored  # type: ignore[attr-defined]
+    assert max_lag < 0.100, f"event loop blocked for {max_lag * 1000:.0f} ms"
