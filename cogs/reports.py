@@ -92,6 +92,7 @@ class Reports(commands.Cog):
         self.bot = bot
         self.clock = clock or (lambda: datetime.now(UTC))
         self.group = ReportGroup(self)
+        self._warned: set[tuple[str, str]] = set()
 
     async def cog_load(self) -> None:
         """Add `/govmod report` and start the weekly check."""
@@ -126,8 +127,10 @@ class Reports(commands.Cog):
                 continue
             channel = self.bot.get_channel(int(target.channel_id))
             if not isinstance(channel, Messageable) or channel.guild.id != int(target.guild_id):
-                log.warning("report channel %s of guild %s is gone or not a text channel; skipped",
-                            target.channel_id, target.guild_id)
+                if (target.guild_id, week) not in self._warned:  # once per week, not every few minutes
+                    self._warned.add((target.guild_id, week))
+                    log.warning("report channel %s of guild %s is gone or not a text channel; %s report skipped",
+                                target.channel_id, target.guild_id, week)
                 continue
             if not await claim_week(self.bot.db, target.guild_id, week, now):
                 continue  # another check got there first

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.reporting.charts import render_charts
 from bot.reporting.data import load_report
 from bot.reporting.html import to_html
 from bot.reporting.model import Totals, WeeklyReport
@@ -42,6 +41,8 @@ class ReportFiles:
 
 def _render(report: WeeklyReport, out_dir: Path, channel_names: Mapping[str, str] | None) -> dict[str, Path]:
     """Draw and write every file of a report (blocking: run it in a worker thread)."""
+    from bot.reporting.charts import render_charts  # matplotlib loads on the first report, not at bot start
+
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"report-{report.week}"
     charts = render_charts(report)

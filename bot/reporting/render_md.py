@@ -96,6 +96,11 @@ def build_blocks(report: WeeklyReport, channel_names: Mapping[str, str] | None =
     return blocks
 
 
+def _accounts(labels: Sequence[str], limit: int = 20) -> str:
+    more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+    return ", ".join(labels[:limit]) + more
+
+
 def _campaign_blocks(report: WeeklyReport, names: Mapping[str, str]) -> list[Block]:
     blocks: list[Block] = [Heading("Coordinated campaigns")]
     if not report.campaigns:
@@ -108,7 +113,7 @@ def _campaign_blocks(report: WeeklyReport, names: Mapping[str, str]) -> list[Blo
                                                                                else ""), c.status)
             for c in report.campaigns)),
         Chart("campaign_timeline", "Campaign timeline, one row per campaign"),
-        Bullets(tuple(f"Case #{c.case_id} accounts: {', '.join(c.accounts)}. First post: \u201c{c.excerpt}\u201d"
+        Bullets(tuple(f"Case #{c.case_id} accounts: {_accounts(c.accounts)}. First post: \u201c{c.excerpt}\u201d"
                       for c in report.campaigns)),
     ]
     if report.topics:

@@ -92,3 +92,10 @@ async def test_govmod_report_command(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert await run_report(path, G, "2026-47", tmp_path / "x") == 2
     assert await run_report(tmp_path / "missing.db", G, None, tmp_path / "x") == 2
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_long_account_lists_are_cut() -> None:
+    from bot.reporting.render_md import _accounts
+
+    assert _accounts([str(i) for i in range(25)]).endswith("18, 19 and 5 more")
+    assert _accounts(["1", "2"]) == "1, 2"
