@@ -1,0 +1,88 @@
+"""`govmod run`: clear messages for token and intent problems, a clean shutdown that drains the queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from pydantic import SecretStr
+
+import bot.__main__ as entry
+from bot.client import GovmodBot, govmod_intents
+from bot.pipeline import Pipeline
+from bot.storage import Database
+from tests.helpers.govmod_fixtures import FakeToxicity, make_settings, running
+
+TOKEN = "MTEw.GoVmOd.fake-token-for-tests"
+
+
+def _settings(tmp_path: Path, token: str | None) -> Any:
+    settings = make_settings()
+    discord_settings = settings.discord.model_copy(update={"token": SecretStr(token) if token else None})
+    database = settings.database.model_copy(update={"path": tmp_path / "m.db"})
+    return settings.model_copy(update={"discord": discord_settings, "database": database})
+
+
+def test_intents_are_the_ones_the_bot_needs() -> None:
+    intents = govmod_intents()
+    assert intents.guilds and intents.guild_messages and intents.message_content
+    assert intents.members and intents.guild_reactions and not intents.presences
+
+
+@pytest.mark.parametrize(("token", "expected"), [
+    (None, "no Discord bot token"), ("Bot abc.def.ghi", "contains spaces"), ("abc", "does not look like"),
+])
+def test_missing_or_malformed_token_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str], token: str | None,
+                                                    expected: str) -> None:
+    monkeypatch.setattr(entry, "Settings", lambda: _settings(tmp_path, token))
+    assert entry.main() == 2
+    err = capsys.readouterr().err
+    assert expected in err and "GOVMOD_DISCORD__TOKEN" in err and "developers/applications" in err
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (discord.LoginFailure("Improper token has been passed."), "rejected the bot token"),
+    (discord.PrivilegedIntentsRequired(None), "MESSAGE CONTENT INTENT"),
+])
+async def test_login_and_intent_failures_give_clear_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str], error: Exception,
+                                                             expected: str) -> None:
+    async def refuse(self: GovmodBot, token: str, **_: Any) -> None:
+        raise error
+
+    monkeypatch.setattr(GovmodBot, "start", refuse)
+    code = await entry.run_bot(_settings(tmp_path, TOKEN), Pipeline(None, [FakeToxicity()]))
+    assert code == 1 and expected in capsys.readouterr().err
+    db = await Database.open(tmp_path / "m.db")  # closed cleanly, reopens fine
+    await db.close()
+
+
+async def test_close_scores_and_stores_pending_posts(tmp_path: Path) -> None:
+    async with running(tmp_path / "g.db", [FakeToxicity(delay=0.05)]) as r:
+        for i in range(10):
+            await r.fake.dispatch_message("governance", "alice", f"post {i} idiot")
+        assert r.bot.live.stats().scored < 10  # still queued when the signal arrives
+        await r.bot.close()  # what SIGINT/SIGTERM trigger
+        stats = r.bot.live.stats()
+        assert stats.scored == 10 and stats.dropped == 0 and not stats.running
+        async with r.bot.db.conn.execute("SELECT COUNT(*) FROM verdicts") as cur:
+            assert (await cur.fetchone())[0] == 10  # type: ignore[index]
+
+
+async def test_sync_goes_to_the_dev_guild_when_configured(tmp_path: Path) -> None:
+    def echo(call: Any) -> list[dict[str, Any]]:  # Discord answers context menus with description ""
+        return [{"description": "", **cmd, "id": str(i + 1), "application_id": call.args["application_id"],
+                 "version": "1"} for i, cmd in enumerate(call.json or [])]
+
+    async with running(tmp_path / "g.db") as r:
+        for path in ("/applications/{app}/guilds/{guild}/commands", "/applications/{app}/commands"):
+            r.fake.http.respond("PUT", path, echo)
+        r.bot.settings.discord.dev_guild_id = r.guild.id
+        await r.bot.sync_commands()
+        assert r.fake.http.calls_to("PUT", f"/applications/{{app}}/guilds/{r.guild.id}/commands")
+        r.bot.settings.discord.dev_guild_id = None
+        await r.bot.sync_commands()
+        assert r.fake.http.calls_to("PUT", "/applications/{app}/commands")
