@@ -99,3 +99,11 @@ def test_long_account_lists_are_cut() -> None:
 
     assert _accounts([str(i) for i in range(25)]).endswith("18, 19 and 5 more")
     assert _accounts(["1", "2"]) == "1, 2"
+
+
+def test_html_escapes_everything() -> None:
+    from bot.reporting.blocks import Para, Table
+    from bot.reporting.html import to_html
+
+    page = to_html([Para("<script>x</script>"), Table(("a&b",), (("<b>",),))], {}, "t<")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&amp;" in page and "&lt;b&gt;" in page
