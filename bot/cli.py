@@ -69,8 +69,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from bot.reporting.cli import run_report
+    from bot.settings import Settings
 
-    return asyncio.run(run_report(args.db, args.guild, args.week, args.out))
+    out = args.out or Settings().reports.out_dir
+    return asyncio.run(run_report(args.db, args.guild, args.week, out))
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -113,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--guild", help="guild id (default: every guild in the database)")
     p.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
-    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.add_argument("--out", type=Path, help="output folder (default: GOVMOD_REPORTS__OUT_DIR, 'reports')")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("bench", help="measure throughput, latency and memory of the real pipeline")
