@@ -47,6 +47,11 @@ class AlertPoster:
                 except discord.HTTPException:
                     log.exception("could not post the alert of case %d", case_id)
 
+    async def refresh(self, case_id: int) -> str | None:
+        """Update a case's alert after a decision (under the same lock as batch alerts)."""
+        async with self._lock:
+            return await self.publish(case_id)
+
     async def card(self, case: Case) -> AlertCard:
         """Return the alert card of a case with its posts, decisions and automatic actions."""
         posts = [p for pid in case.post_ids[:MAX_POSTS_SHOWN] if (p := await self.posts.get(pid)) is not None]

@@ -149,7 +149,7 @@ class Review(commands.Cog):
             return
         await interaction.followup.send(summary, ephemeral=True)
         try:
-            await self.alerts.publish(case_id)
+            await self.alerts.refresh(case_id)
         except discord.HTTPException:
             log.exception("could not update the alert of case %d", case_id)
 
