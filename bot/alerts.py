@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Case, CaseStatus, Post, Review, Severity, Verdict
+from bot.domain import Case, CaseStatus, Post, Review, Severity, Verdict, is_profile_post
 
 LABELS = {
     "toxicity": "Toxic or abusive language",
     "ai_generated": "Likely AI-generated text",
     "coordination": "Coordinated posting (possible campaign)",
+    "scam_link": "Scam or phishing link",
+    "impersonation": "Possible staff impersonation",
+    "prompt_injection": "Prompt injection aimed at an AI agent",
 }
 SEVERITY_COLOURS = {Severity.LOW: 0xF1C40F, Severity.MEDIUM: 0xE67E22, Severity.HIGH: 0xE74C3C}
 STATUS_COLOURS = {CaseStatus.CONFIRMED: 0x2ECC71, CaseStatus.DISMISSED: 0x95A5A6, CaseStatus.ESCALATED: 0x9B59B6}
@@ -101,6 +104,8 @@ def render_case(case: Case, posts: Sequence[Post] = (), reviews: Sequence[Review
     where = f"<#{case.channel_id}>" if case.channel_id else "unknown channel"
     if campaign:
         description = f"{len(case.post_ids)} posts by {len(case.author_ids)} accounts in {where}."
+    elif first is not None and is_profile_post(first.id):
+        description = f"Profile of {_mentions(list(case.author_ids))} (a name, not a message)."
     else:
         description = f"Post by {_mentions(list(case.author_ids))} in {where}."
     excerpt = (first.content if first and first.content else evidence.get("excerpt")) or ""
@@ -132,7 +137,7 @@ def render_case(case: Case, posts: Sequence[Post] = (), reviews: Sequence[Review
         description=_clip(description, DESCRIPTION_MAX),
         colour=colour,
         fields=tuple(fields[:25]),
-        url=jump_url(case.guild_id, first.channel_id, first.id) if first else None,
+        url=jump_url(case.guild_id, first.channel_id, first.id) if first and not is_profile_post(first.id) else None,
         footer=_clip(f"govmod · a human decides · models: {versions}", 2048),
         timestamp=case.created_at,
     )

@@ -12,9 +12,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TRAINABLE = {"toxicity": "models.train_toxicity", "ai_text": "models.train_ai_text",
-             "coordination": "models.train_coordination"}
+             "coordination": "models.train_coordination", "prompt_injection": "models.train_prompt_injection"}
 EVALUABLE = {"toxicity": "models.eval_toxicity", "ai_text": "models.eval_ai_text",
-             "coordination": "models.eval_coordination"}
+             "coordination": "models.eval_coordination", "scam_link": "models.eval_scam_link",
+             "impersonation": "models.eval_impersonation", "prompt_injection": "models.eval_prompt_injection"}
 
 
 def _setup_logging(level: str) -> None:

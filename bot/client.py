@@ -18,7 +18,7 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 
 REQUIRED_COGS = ("cogs.watcher", "cogs.review", "cogs.admin")
-OPTIONAL_COGS = ("cogs.reports",)  # written separately; loaded when importable
+OPTIONAL_COGS = ("cogs.reports", "cogs.threats")  # written separately; loaded when importable
 
 
 def govmod_intents() -> discord.Intents:

@@ -9,6 +9,14 @@ from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
 MAX_CONTENT_CHARS = 4000  # Discord's limit for Nitro messages; longer text is truncated for scoring
+# A stand-in post for a member's profile (a join or a name change judged by the impersonation detector):
+# it carries the names through cases and alerts but is no Discord message (nothing to delete or link to).
+PROFILE_POST_PREFIX = "profile:"
+
+
+def is_profile_post(post_id: str) -> bool:
+    """Return True for a profile stand-in post (not a Discord message)."""
+    return post_id.startswith(PROFILE_POST_PREFIX)
 
 
 def snowflake_time(snowflake: str | int) -> datetime | None:

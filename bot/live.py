@@ -130,11 +130,23 @@ class LiveScorer:
         self.counts["scored"] += len(posts)
         self.counts["events"] += len(events)
         self.counts["batches"] += 1
+        self._publish(result)
+        return result
+
+    async def score_profiles(self, subjects: Sequence[Post]) -> BatchResult:
+        """Judge members' names (joins, name changes) now and hand any case to the result handlers."""
+        async with self._lock:
+            result = await self.service.process_profiles(subjects)
+        self.counts["profiles"] += len(subjects)
+        self._publish(result)
+        return result
+
+    def _publish(self, result: BatchResult) -> None:
+        """Call every subscribed handler with a stored result, each in its own task."""
         for handler in list(self._handlers):
             task = asyncio.create_task(self._notify(handler, result))
             self._handler_tasks.add(task)
             task.add_done_callback(self._handler_tasks.discard)
-        return result
 
     async def _notify(self, handler: ResultHandler, result: BatchResult) -> None:
         try:

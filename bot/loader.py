@@ -17,6 +17,9 @@ DETECTORS: dict[str, tuple[str, str]] = {
     "toxicity": ("models.toxicity", "ToxicityDetector"),
     "ai_generated": ("models.ai_text", "AiTextDetector"),
     "coordination": ("models.coordination", "CoordinationDetector"),
+    "scam_link": ("models.scam_link", "ScamLinkDetector"),
+    "impersonation": ("models.impersonation", "ImpersonationDetector"),
+    "prompt_injection": ("models.prompt_injection", "PromptInjectionDetector"),
 }
 
 

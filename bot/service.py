@@ -15,6 +15,7 @@ from bot.storage import CaseRepo, Database, GuildConfig, GuildRepo, PostRepo, St
 log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 200  # alerts and reports quote at most this much of a flagged post
+PROFILE_DETECTORS = ("impersonation",)  # detectors that also judge joins and name changes (process_profiles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def group_key(detector: str, verdict: Verdict, post: Post) -> str:
     """Return what one case gathers: a campaign, an author's LLM-like posts, or one post."""
     if detector == "coordination" and verdict.cluster:
         return f"campaign:{verdict.cluster}"
-    if detector == "ai_generated":
+    if detector in ("ai_generated", "impersonation"):
         return f"author:{post.author_id}"
     return f"post:{post.id}"
 
@@ -105,6 +106,28 @@ class ScanService:
             for post_id, verdict in final.items():
                 result.cases += await self._record_cases(by_id[post_id], verdict, policies)
             await self._save_state(posts)
+        return result
+
+    async def process_profiles(self, subjects: Sequence[Post]) -> BatchResult:
+        """Score profile stand-in posts (a join or a name change) with the detectors that judge names only.
+
+        They are stored like posts, so cases, alerts and review buttons work unchanged, but the text
+        detectors (and the coordination state) never see them.
+        """
+        dets = [d for d in self.pipeline.detectors if d.name in PROFILE_DETECTORS]
+        if not dets or not subjects:
+            return BatchResult()
+        policies = await self.policies({p.guild_id for p in subjects})
+        names = Pipeline(None, dets)
+        verdicts = await asyncio.to_thread(names.process, subjects, lambda g: policies.get(g, Policy()))
+        result = BatchResult(verdicts=verdicts)
+        async with self.db.transaction():
+            for post, verdict in zip(subjects, verdicts, strict=True):
+                if not verdict.flags:
+                    continue  # a name that raised nothing is not worth storing
+                await self.posts.save(post)
+                await self.posts.save_verdict(verdict)
+                result.cases += await self._record_cases(post, verdict, policies)
         return result
 
     def _score(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin],

@@ -26,7 +26,8 @@ class ModelSettings(BaseModel):
     """Which detectors run and how inference uses the CPU."""
 
     weights_dir: Path | None = None  # default: models/weights inside the package
-    detectors: list[str] = Field(default_factory=lambda: ["toxicity", "ai_generated", "coordination"])
+    detectors: list[str] = Field(default_factory=lambda: [
+        "toxicity", "ai_generated", "coordination", "scam_link", "impersonation", "prompt_injection"])
     torch_threads: int = 2  # intra-op threads; the machines this targets have two cores
     batch_size: int = 32
 
@@ -45,6 +46,9 @@ class ThresholdSettings(BaseModel):
     toxicity: float | None = None
     ai_generated: float | None = None
     coordination: float | None = None
+    scam_link: float | None = None
+    impersonation: float | None = None
+    prompt_injection: float | None = None
 
 
 class ReportSettings(BaseModel):

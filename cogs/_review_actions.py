@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.domain import Action, Case, CaseStatus, Decision, Post, Review
+from bot.domain import Action, Case, CaseStatus, Decision, Post, Review, is_profile_post
 from bot.storage import CaseRepo, Database, GuildConfig, PostRepo, ReviewRepo
 from bot.storage.repos import now
 
@@ -63,7 +63,10 @@ def _bot_perms(guild: discord.Guild | None, channel_id: str, fallback: discord.P
 
 async def delete_posts(interaction: discord.Interaction[Any], case: Case, posts: list[Post]) -> Outcome:
     """Delete the case's messages after checking the bot may do so in every channel involved."""
-    targets = posts[:MAX_TARGETS]
+    targets = [p for p in posts if not is_profile_post(p.id)][:MAX_TARGETS]  # a name is no message to delete
+    if not targets and posts:
+        raise Refusal("This case is about a member's name, not a message: choose **Time out the author(s)** "
+                      "or **Only record**.")
     for post in targets:
         if not _bot_perms(interaction.guild, post.channel_id, interaction.app_permissions).manage_messages:
             raise Refusal(f"govmod lacks the Manage Messages permission in <#{post.channel_id}>, so it cannot "

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.alerts import AlertCard, render_case
-from bot.domain import Case
+from bot.domain import Case, is_profile_post
 from bot.service import BatchResult, CaseUpdate
 from bot.storage import CaseRepo, PostRepo, ReviewRepo
 from cogs._views import case_view, to_embed
@@ -111,7 +111,7 @@ class AlertPoster:
         if limit is None or update.score < limit:
             return
         post = await self.posts.get(update.post_id)
-        if post is None:
+        if post is None or is_profile_post(post.id):  # a member's name is no message to hide
             return
         guild = self.bot.get_guild(int(update.guild_id))
         channel = guild.get_channel_or_thread(int(post.channel_id)) if guild else None

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DetectorName = Literal["toxicity", "ai_generated", "coordination"]
+DetectorName = Literal["toxicity", "ai_generated", "coordination", "scam_link", "impersonation",
+                       "prompt_injection"]
 WatchableChannel = discord.TextChannel | discord.ForumChannel
 CHECK_MENU = "Check with govmod"
 

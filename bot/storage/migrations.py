@@ -142,4 +142,18 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        -- per-guild link lists edited with /govmod links (scam_link detector)
+        CREATE TABLE guild_domains (
+            guild_id TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('allow', 'block')),
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (guild_id, domain)
+        );
+        """,
+    ),
 ]

@@ -31,7 +31,8 @@ def test_env_example_lists_every_setting_and_parses(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     assert settings.discord.token is None and settings.threshold_overrides() == {}
-    assert settings.models.detectors == ["toxicity", "ai_generated", "coordination"]
+    assert settings.models.detectors == ["toxicity", "ai_generated", "coordination", "scam_link", "impersonation",
+                                        "prompt_injection"]
 
 
 def test_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,150 @@
+"""Rule features of prompt injection aimed at AI agents: instructions, fake system prompts, hidden payloads."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+_F = re.IGNORECASE | re.DOTALL
+RULES: dict[str, re.Pattern[str]] = {
+    "ignore_instructions": re.compile(
+        r"\b(?:ignore|disregard)\s+(?:all\s+)?(?:of\s+)?(?:the\s+|everything\s+)?above\b|\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,30}\b(?:previous|prior|above|earlier|all|your|"
+        r"any|the|system|original)\b.{0,25}\b(?:instructions?|rules|prompts?|directives?|guidelines|guardrails|"
+        r"constraints|policies|context|programming)\b", _F),
+    "system_prompt": re.compile(
+        r"\bnew\s+(?:system\s+)?(?:prompt|instructions?|directives?)\b|\bsystem\s*(?:prompt|message|override)\s*:"
+        r"|\[\s*(?:system|inst|admin)\s*\]|<\|?\s*(?:im_start|system|endoftext)|#{2,}\s*(?:system|instruction)"
+        r"|\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you)\b|\bdeveloper\s+mode\b|\bjailbr(?:eak|oken)\s+mode\b"
+        r"|\bend\s+of\s+(?:system\s+)?(?:prompt|instructions)\b|</?(?:system|instructions?)>", _F),
+    "roleplay_authority": re.compile(
+        r"\b(?:act|pretend|roleplay|role-play|behave|respond|operate)\s+(?:as|like)\s+(?:if\s+you\s+(?:are|were)\s+)?"
+        r"(?:the\s+|an?\s+)?(?:treasury|admin|administrator|multisig|safe|owner|signer|governor|executor|"
+        r"council|root|operator|dao)\b|\byou\s+are\s+(?:now\s+)?(?:the\s+)?(?:dao\s+)?(?:treasury|multisig|admin|signer|executor|owner)\b"
+        r"|\b(?:i\s+am|this\s+is)\s+(?:the\s+)?(?:admin|owner|core\s+team|dao\s+admin|your\s+(?:developer|operator|"
+        r"creator))\b|\bauthori[sz]ed\s+by\s+(?:the\s+)?(?:admins?|core\s+team|council|multisig|dao)\b", _F),
+    "action_request": re.compile(
+        r"\b(?:transfer|send|approve|execute|sign|release|withdraw|pay\s*out|disburse|bridge|queue|"
+        r"call\s+approvetransfer|mint)\b.{0,60}(?:\b(?:funds|tokens|treasury|balance|eth|usdc|usdt|dai|weth|arb|op|"
+        r"all|everything|wallet|allowance|proposal|transaction|tx)\b|0x[0-9a-f]{6,}|\d[\d,.]*\s*(?:k|m)?\b)", _F),
+    "addresses_agent": re.compile(
+        r"(?:^|[\n.!?]\s*)(?:dear\s+|hey\s+|attention\s+|note\s+to\s+(?:the\s+)?)?(?:ai|agent|assistant|bot|llm|gpt|"
+        r"claude|model|governance\s+(?:agent|bot|ai)|delegate\s+(?:agent|bot|ai))\b\s*[,:]|@\w*(?:agent|ai|bot)\b"
+        r"|\b(?:if\s+you\s+are\s+an?\s+(?:ai|llm|agent|language\s+model)|to\s+any\s+(?:ai|agent|llm))", _F),
+    "urgency": re.compile(r"\b(?:immediately|right\s+now|urgent(?:ly)?|without\s+(?:asking|confirmation|checking|"
+                          r"review)|do\s+not\s+(?:ask|tell|mention|log|report)|no\s+need\s+to\s+(?:confirm|verify))\b",
+                          _F),
+    "topic_discussion": re.compile(r"\bprompt[\s-]+injections?\b|\bjailbreaks?\b|\b(?:attack|example|payload|"
+                                   r"red[\s-]team|mitigat\w*|sanitiz\w*|guard\w*)\b", _F),
+}
+_CODE_BLOCK = re.compile(r"```[^\n`]*\n?(.*?)```|`([^`\n]{12,})`", re.DOTALL)
+_SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
+_HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e\U000e0000-\U000e007f]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_HEX_PAYLOAD = re.compile(r"\b(?:[0-9a-fA-F]{2}){16,}\b")
+_TAG_CHARS = re.compile("[\U000e0020-\U000e007e]")
+INSTRUCTION_RULES = ("ignore_instructions", "system_prompt", "roleplay_authority", "action_request")
+FEATURE_NAMES = (*RULES, "hidden_block", "zero_width", "encoded_payload", "tag_smuggling", "quoted_instruction")
+# A phrase in quotation marks is usually being talked about ("someone wrote 'ignore previous instructions'").
+_QUOTED = re.compile(r"(?:(?<=[\s(])|^)[\"'“‘]([^\"'“”‘’\n]{3,200})[\"'”’](?=[\s.,;:!?)]|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionFeatures:
+    """Which injection rules fired on one post, the hidden or decoded text that carried them, and a vector."""
+
+    fired: tuple[str, ...]
+    hidden: tuple[str, ...]  # text recovered from code blocks, spoilers, comments, base64 or tag characters
+    vector: np.ndarray  # float32, one entry per FEATURE_NAMES
+
+    def describe(self) -> list[str]:
+        """Return the fired rules in plain words."""
+        return [DESCRIPTIONS[name] for name in self.fired if name in DESCRIPTIONS]
+
+
+DESCRIPTIONS = {
+    "ignore_instructions": "tells an AI to ignore or override its previous instructions",
+    "system_prompt": "poses as a new system prompt or changes the AI's role",
+    "roleplay_authority": "asks an AI to act as (or claims to be) the treasury, an admin or a signer",
+    "action_request": "asks for a transfer, approval or execution of funds or transactions",
+    "addresses_agent": "speaks directly to an AI agent or bot",
+    "urgency": "pushes the agent to act at once without checks",
+    "hidden_block": "hides instructions in a code block, spoiler or comment",
+    "zero_width": "contains invisible (zero-width or bidi) characters",
+    "encoded_payload": "carries instructions encoded in base64 or hex",
+    "tag_smuggling": "hides text in invisible Unicode tag characters",
+    "quoted_instruction": "quotes an instruction to an AI (often a discussion of one)",
+}
+
+
+def _decode_b64(token: str) -> str | None:
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text)
+    return text if text and printable / len(text) > 0.95 and " " in text else None
+
+
+def _decode_hex(token: str) -> str | None:
+    try:
+        text = bytes.fromhex(token).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return text if " " in text and all(ch.isprintable() or ch.isspace() for ch in text) else None
+
+
+def hidden_texts(raw: str) -> tuple[list[str], list[str], list[str]]:
+    """Return (blocks, decoded payloads, tag-smuggled text) hidden in a post."""
+    blocks = [m.group(1) or m.group(2) or "" for m in _CODE_BLOCK.finditer(raw)]
+    blocks += [m.group(1) for m in _SPOILER.finditer(raw)] + [m.group(1) for m in _HTML_COMMENT.finditer(raw)]
+    decoded = [t for m in _B64.finditer(raw) if (t := _decode_b64(m.group(0)))]
+    decoded += [t for m in _HEX_PAYLOAD.finditer(raw) if (t := _decode_hex(m.group(0)))]
+    tags = "".join(chr(ord(ch) - 0xE0000) for ch in _TAG_CHARS.findall(raw))
+    return blocks, decoded, [tags] if tags.strip() else []
+
+
+def _fires(text: str) -> set[str]:
+    return {name for name, rx in RULES.items() if rx.search(text)}
+
+
+def extract(raw: str) -> InjectionFeatures:
+    """Compute the rule features of a post from its raw text (invisible characters still in place)."""
+    text = unicodedata.normalize("NFKC", raw)
+    visible = _ZERO_WIDTH.sub("", _BIDI.sub("", text))
+    fired = _fires(_QUOTED.sub(" ", visible))
+    quoted = (_fires(visible) - fired) & set(INSTRUCTION_RULES)
+    if quoted:
+        fired.add("quoted_instruction")
+    blocks, decoded, tags = hidden_texts(text)
+    hidden: list[str] = []
+    if any(_fires(b) & set(INSTRUCTION_RULES) for b in blocks):
+        fired.add("hidden_block")
+        hidden += [b for b in blocks if _fires(b) & set(INSTRUCTION_RULES)]
+    if len(_ZERO_WIDTH.findall(text)) + len(_BIDI.findall(text)) >= 2:
+        fired.add("zero_width")
+    for payload in decoded:
+        inner = _fires(payload)
+        if inner & set(INSTRUCTION_RULES):
+            fired |= inner | {"encoded_payload"}
+            hidden.append(payload)
+    for smuggled in tags:
+        fired |= _fires(smuggled) | {"tag_smuggling"}
+        hidden.append(smuggled)
+    vector = np.array([1.0 if name in fired else 0.0 for name in FEATURE_NAMES], dtype=np.float32)
+    ordered = tuple(name for name in FEATURE_NAMES if name in fired)
+    return InjectionFeatures(ordered, tuple(h.strip()[:200] for h in hidden), vector)
+
+
+def feature_matrix(raws: list[str]) -> np.ndarray:
+    """Return the (n, len(FEATURE_NAMES)) rule-feature matrix of raw texts."""
+    if not raws:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    return np.stack([extract(r).vector for r in raws])
