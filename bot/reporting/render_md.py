@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 
 from bot.reporting.blocks import Block, Bullets, Chart, Heading, Para, Table
 from bot.reporting.model import NEW_ACCOUNT_DAYS, Outcomes, Totals, WeeklyReport
+from bot.reporting.threats import threat_blocks
 
-DETECTOR_LABELS = {"ai_generated": "AI-generated", "coordination": "Coordination", "toxicity": "Toxicity"}
+DETECTOR_LABELS = {"ai_generated": "AI-generated", "coordination": "Coordination", "toxicity": "Toxicity",
+                   "scam_link": "Scam links", "impersonation": "Impersonation",
+                   "prompt_injection": "Prompt injection"}
 _MD_SPECIAL = re.compile(r"([\\`*_~|<>\[\]#])")
 
 
@@ -90,6 +93,7 @@ def build_blocks(report: WeeklyReport, channel_names: Mapping[str, str] | None =
     ]
     blocks += _campaign_blocks(report, names)
     blocks += _people_blocks(report, names)
+    blocks += threat_blocks(report)
     blocks += _decision_blocks(report)
     blocks += _example_blocks(report, names)
     blocks += _reading_blocks(report)
