@@ -1,0 +1,374 @@
+"""Streaming coordination detector: cross-account copies and paraphrases grouped into campaigns.
+
+Each post is matched against the posts of *other* accounts in a sliding window (copies through
+5-character shingles + MinHash/LSH, paraphrases through the shared MiniLM embedding). Matches are
+joined into campaigns whose id stays that of the oldest post; a campaign's score weighs accounts,
+similarity, time, account age, join recency, server history, topic focus, phrase commonness in the
+server's own past week, join raids and reaction brigades. Earlier posts get revised scores through
+`revisions()`. See models/coordination_score.py for every window and threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, snowflake_time
+from bot.pipeline import BatchContext
+from models.coordination_score import (
+    MAX_LISTED,
+    CoordinationConfig,
+    campaign_evidence,
+    campaign_facts,
+)
+from models.coordination_state import (
+    Campaign,
+    EmbeddingWindow,
+    Entry,
+    GuildState,
+    MemberBook,
+    PhraseHistory,
+    TimeSeries,
+    author_code,
+)
+from models.minhash import LSHIndex, MinHasher, canonical, jaccard, shingles, words
+
+log = logging.getLogger(__name__)
+
+MAX_MATCHES = 20  # strongest matches linked per post; enough to join a campaign, bounded cost
+MAX_CAMPAIGN_POSTS = 2000  # post ids remembered per campaign (counts stay exact)
+REVISION_DELTA = 0.01  # a revised score is reported when it moves at least this much
+_EMPTY = DetectorOutput(score=0.0, evidence={}, cluster=None, eligible=True)
+
+
+def _differs(old: DetectorOutput, new: DetectorOutput) -> bool:
+    """Return True when a revision is worth sending: new campaign, score moved, new members or signals."""
+    keys = ("accounts", "reaction_brigade", "join_raid_members")
+    return (old.cluster != new.cluster or abs(old.score - new.score) >= REVISION_DELTA
+            or any(old.evidence.get(k) != new.evidence.get(k) for k in keys))
+
+
+class CoordinationDetector:
+    """Flag posts that belong to a multi-account campaign; stateful across batches and events."""
+
+    name = "coordination"
+    version = "coord-1"
+    needs_embedding = True
+
+    def __init__(self, config: CoordinationConfig | None = None) -> None:
+        """Keep the config; per-guild state is created on first use."""
+        self.config = config or CoordinationConfig()
+        self.default_threshold = self.config.threshold
+        self._hasher = MinHasher(self.config.num_perm)
+        self._band_mix = np.random.default_rng(7).integers(1, 1 << 61, size=64, dtype=np.uint64) | np.uint64(1)
+        self._guilds: dict[str, GuildState] = {}
+        self._emitted: dict[str, DetectorOutput] = {}  # post id -> last output, for posts in campaigns
+        self._pending: dict[str, DetectorOutput] = {}
+
+    @classmethod
+    def load(cls, weights_dir: Path | None = None, **opts: Any) -> CoordinationDetector:
+        """Build the detector from weights_dir/coordination.json (tuned constants) plus overrides."""
+        path = (weights_dir / "coordination.json") if weights_dir else None
+        return cls(CoordinationConfig.from_file(path, **opts))
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def _guild(self, guild_id: str) -> GuildState:
+        state = self._guilds.get(guild_id)
+        if state is None:
+            cfg = self.config
+            state = self._guilds[guild_id] = GuildState(
+                window=deque(), entries={}, lsh=LSHIndex(cfg.num_perm, cfg.bands),
+                matrix=EmbeddingWindow(cfg.max_window_posts),
+                phrases=PhraseHistory(days=int(cfg.history / timedelta(days=1))),
+                members=MemberBook(cfg.history, max_members=200_000),
+                joins=TimeSeries(cfg.history, max_events=50_000),
+                reactions=TimeSeries(cfg.window, max_events=50_000),
+            )
+        return state
+
+    def held_posts(self, guild_id: str | None = None) -> int:
+        """Return how many posts are held in the window (one guild or all); for memory checks."""
+        states = [self._guilds[guild_id]] if guild_id in self._guilds else (
+            [] if guild_id else list(self._guilds.values()))
+        return sum(len(s.window) for s in states)
+
+    def memory_stats(self) -> dict[str, int]:
+        """Return the sizes of every growing structure, summed over guilds."""
+        stats = {"posts": 0, "lsh_buckets": 0, "matrix_rows": 0, "campaigns": 0, "members": 0,
+                 "phrase_keys": 0, "joins": 0, "reactions": 0, "emitted": len(self._emitted)}
+        for s in self._guilds.values():
+            stats["posts"] += len(s.window)
+            stats["lsh_buckets"] += s.lsh.bucket_count
+            stats["matrix_rows"] += len(s.matrix.emb)
+            stats["campaigns"] += len(s.campaigns)
+            stats["members"] += len(s.members)
+            stats["phrase_keys"] += s.phrases.size
+            stats["joins"] += len(s.joins)
+            stats["reactions"] += len(s.reactions)
+        return stats
+
+    def _advance(self, state: GuildState, at: datetime) -> None:
+        """Move the guild's clock to `at` and evict posts that left the window."""
+        if state.now is None or at > state.now:
+            state.now = at
+        horizon = state.now - self.config.window
+        while state.window and (state.window[0].at < horizon
+                                or len(state.window) >= self.config.max_window_posts):
+            self._evict(state, state.window.popleft())
+        for topic in [t for t, b in state.brigades.items()
+                      if datetime.fromisoformat(str(b["at"])) < horizon]:
+            del state.brigades[topic]
+
+    def _evict(self, state: GuildState, entry: Entry) -> None:
+        state.entries.pop(entry.post_id, None)
+        state.lsh.remove(entry.post_id)
+        if entry.slot >= 0:
+            state.matrix.release(entry.slot)
+            state.by_slot.pop(entry.slot, None)
+        if entry.camp is None:
+            self._emitted.pop(entry.post_id, None)
+        camp = state.campaigns.get(entry.camp) if entry.camp else None
+        if camp is not None:
+            camp.live -= 1
+            if camp.live <= 0:
+                del state.campaigns[camp.id]
+                for pid in camp.post_ids:
+                    self._emitted.pop(pid, None)
+
+    # ---- matching ----------------------------------------------------------------------------
+
+    def _matches(self, state: GuildState, entry: Entry, vec: np.ndarray | None, code: int,
+                 pre: tuple[tuple[np.ndarray, np.ndarray], int] | None = None,
+                 ) -> list[tuple[Entry, float, bool]]:
+        """Return (earlier entry, similarity, is_copy) for the strongest cross-account matches."""
+        cfg = self.config
+        found: dict[str, tuple[Entry, float, bool]] = {}
+        if entry.words >= cfg.min_copy_words:
+            for pid in state.lsh.query(entry.sig):
+                other = state.entries.get(str(pid))
+                if other is None or other.author == entry.author:
+                    continue
+                sim = jaccard(entry.sig, other.sig)
+                if sim >= cfg.copy_jaccard:
+                    found[other.post_id] = (other, sim, True)
+        if vec is not None and entry.words >= cfg.min_paraphrase_words:
+            slots, sims = state.matrix.neighbours(vec, code, cfg.paraphrase_cosine,
+                                                  pre[0] if pre else None, pre[1] if pre else 0)
+            for slot, sim in zip(slots.tolist(), sims.tolist(), strict=True):
+                other = state.by_slot.get(slot)
+                if other is None or other.post_id in found:
+                    continue
+                found[other.post_id] = (other, float(sim), False)
+        return sorted(found.values(), key=lambda m: -m[1])[:MAX_MATCHES]
+
+    def _link(self, state: GuildState, guild: str, a: Entry, b: Entry, sim: float, is_copy: bool,
+              dirty: set[str]) -> None:
+        """Join two matched posts' campaigns (a new campaign takes the older post's id)."""
+        ca = state.campaigns.get(a.camp) if a.camp else None
+        cb = state.campaigns.get(b.camp) if b.camp else None
+        if ca is None and cb is None:
+            first = min(a, b, key=lambda e: (e.at, e.post_id))
+            camp = Campaign(id=f"camp-{guild}-{first.post_id}", first_at=first.at, last_at=first.at)
+            state.campaigns[camp.id] = camp
+            for e in sorted((a, b), key=lambda e: (e.at, e.post_id)):
+                self._join(camp, e)
+        elif ca is None or cb is None:
+            camp = ca or cb  # type: ignore[assignment]
+            self._join(camp, a if ca is None else b)
+        elif ca is cb:
+            camp = ca
+        else:
+            camp, gone = sorted((ca, cb), key=lambda c: (c.first_at, c.id))
+            camp.absorb(gone)
+            del camp.post_ids[MAX_CAMPAIGN_POSTS:]
+            del state.campaigns[gone.id]
+            dirty.discard(gone.id)
+            for pid in gone.post_ids:
+                moved = state.entries.get(pid)
+                if moved is not None:
+                    moved.camp = camp.id
+        camp.sim_sum += sim
+        camp.edges += 1
+        camp.copy_edges += is_copy
+        dirty.add(camp.id)
+
+    def _band_keys(self, sig: np.ndarray) -> np.ndarray:
+        """Return one stable 32-bit key per LSH band (the phrase-history vocabulary)."""
+        bands = sig.astype(np.uint64).reshape(self.config.bands, -1)
+        with np.errstate(over="ignore"):
+            mixed = (bands * self._band_mix[: bands.shape[1]]).sum(axis=1)
+        return (mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+    @staticmethod
+    def _join(camp: Campaign, entry: Entry) -> None:
+        entry.camp = camp.id
+        camp.add(entry)
+        if len(camp.post_ids) > MAX_CAMPAIGN_POSTS:
+            camp.post_ids.pop()
+
+    # ---- the Detector protocol ---------------------------------------------------------------
+
+    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
+        """Match each post in order, grow campaigns, and return each post's campaign score."""
+        dirty: dict[str, set[str]] = {}
+        pre = self._precompute(posts, ctx)
+        for i, post in enumerate(posts):
+            vec = ctx.embeddings[i] if ctx.embeddings is not None else None
+            cached = pre.get(post.guild_id)
+            self._add_post(post, ctx.texts[i], vec, dirty.setdefault(post.guild_id, set()),
+                           (cached, i) if cached else None)
+        fresh = self._refresh(dirty)
+        out: list[DetectorOutput] = []
+        for post in posts:
+            state = self._guilds[post.guild_id]
+            entry = state.entries.get(post.id)
+            result = fresh.pop(post.id, None) or self._emitted.get(post.id)
+            if result is None:
+                eligible = entry is not None and entry.words >= self.config.min_copy_words
+                result = _EMPTY if eligible else replace(_EMPTY, eligible=False)
+            self._pending.pop(post.id, None)
+            out.append(result)
+        self._pending.update(fresh)
+        return out
+
+    def _precompute(self, posts: Sequence[Post], ctx: BatchContext,
+                    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Multiply each guild's window by the whole batch at once (one GEMM instead of n products)."""
+        if ctx.embeddings is None or len(posts) < 4:
+            return {}
+        return {guild: self._guild(guild).matrix.precompute(ctx.embeddings)
+                for guild in {p.guild_id for p in posts}}
+
+    def _add_post(self, post: Post, text: str, vec: np.ndarray | None, dirty: set[str],
+                  pre: tuple[tuple[np.ndarray, np.ndarray], int] | None = None) -> None:
+        """Index one post into its guild's window and link it to its matches."""
+        cfg = self.config
+        state = self._guild(post.guild_id)
+        self._advance(state, post.created_at)
+        if post.is_bot or post.id in state.entries:
+            return
+        if state.started is None:  # history warm-up counts from the first post seen, not from joins
+            state.started = post.created_at
+        canon = canonical(text)
+        n_words = len(words(canon))
+        sig = self._hasher.signature(shingles(canon, cfg.shingle_k))
+        band_keys = self._band_keys(sig)
+        day = int(post.created_at.timestamp() // 86400)
+        common = 0.0
+        if n_words >= cfg.min_copy_words:
+            common = min(1.0, state.phrases.days_seen(band_keys, day) / cfg.common_days)
+            state.phrases.add(band_keys, day)
+        member = state.members.get(post.author_id)
+        prior = member.posts
+        member.posts += 1
+        if post.author_joined_at is not None:
+            member.joined = post.author_joined_at
+        state.members.touch(post.author_id, post.created_at)
+        code = author_code(post.author_id)
+        linkable = n_words >= cfg.min_copy_words
+        entry = Entry(post_id=post.id, author=post.author_id, topic=post.topic_id, at=post.created_at,
+                      words=n_words, sig=sig, slot=-1, account_created=post.account_created_at,
+                      joined=member.joined, prior_posts=prior, commonness=common, linkable=linkable)
+        matches = self._matches(state, entry, vec, code, pre) if linkable else []
+        if vec is not None and n_words >= cfg.min_paraphrase_words:
+            entry.slot = state.matrix.put(vec, code)
+            state.by_slot[entry.slot] = entry
+        state.window.append(entry)
+        state.entries[post.id] = entry
+        if linkable:
+            state.lsh.add(post.id, sig)
+        for other, sim, is_copy in matches:
+            self._link(state, post.guild_id, entry, other, sim, is_copy, dirty)
+
+    def _refresh(self, dirty: dict[str, set[str]]) -> dict[str, DetectorOutput]:
+        """Rescore dirty campaigns; return outputs of their posts that changed (and of new posts)."""
+        changed: dict[str, DetectorOutput] = {}
+        for guild, ids in dirty.items():
+            state = self._guilds[guild]
+            for cid in ids:
+                camp = state.campaigns.get(cid)
+                if camp is None:
+                    continue
+                facts = campaign_facts(camp, state, self.config)
+                out = DetectorOutput(score=facts.score, evidence=campaign_evidence(camp, facts, state,
+                                                                                     self.config),
+                                     cluster=camp.id, eligible=True)
+                for pid in camp.post_ids:
+                    old = self._emitted.get(pid)
+                    if old is None or _differs(old, out):
+                        changed[pid] = out
+                        self._emitted[pid] = out
+        return changed
+
+    def revisions(self) -> dict[str, DetectorOutput]:
+        """Return post id -> revised output for earlier posts whose campaign score changed."""
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def observe(self, event: Reaction | MemberJoin) -> None:
+        """Take in a member join (raid signal) or a reaction (brigade signal)."""
+        state = self._guild(event.guild_id)
+        self._advance(state, event.created_at)
+        if isinstance(event, MemberJoin):
+            member = state.members.get(event.user_id)
+            member.joined = event.created_at
+            member.created = event.account_created_at or snowflake_time(event.user_id)
+            state.members.touch(event.user_id, event.created_at)
+            state.joins.add(event.created_at, event.user_id)
+            return
+        self._observe_reaction(state, event)
+
+    def _is_fresh(self, state: GuildState, user: str, at: datetime, created: datetime | None,
+                  joined: datetime | None) -> bool:
+        cfg = self.config
+        member = state.members.peek(user)
+        created = created or (member.created if member else None) or snowflake_time(user)
+        joined = joined or (member.joined if member else None)
+        new = created is not None and (at - created) < timedelta(days=cfg.new_account_days)
+        recent = joined is not None and (at - joined) < timedelta(days=cfg.recent_join_days)
+        return new or recent
+
+    def _observe_reaction(self, state: GuildState, r: Reaction) -> None:
+        """Record a reaction; a burst of fresh reactors on one message becomes a brigade on its topic."""
+        cfg = self.config
+        target = state.entries.get(r.message_id)
+        topic = target.topic if target else (r.channel_id or "")
+        is_fresh = self._is_fresh(state, r.user_id, r.created_at, r.user_created_at, r.user_joined_at)
+        state.reactions.add(r.created_at, f"{r.message_id}|{r.user_id}|{int(is_fresh)}")
+        recent = [k.split("|") for k in state.reactions.between(r.created_at - cfg.burst, r.created_at)]
+        fresh = sorted({u for m, u, f in recent if m == r.message_id and f == "1"})
+        if len(fresh) < cfg.brigade_min_reactions:
+            return
+        fresh_set = set(fresh)
+        co: dict[str, int] = {}
+        for m, u, _ in (k.split("|") for k in state.reactions.keys):
+            if m != r.message_id and u in fresh_set:
+                co[m] = co.get(m, 0) + 1
+        co_msgs = sorted(m for m, n in co.items() if n >= 3)
+        state.brigades[topic] = {
+            "message_id": r.message_id, "fresh_reactors": len(fresh), "reactors": fresh[:MAX_LISTED],
+            "within_seconds": int(cfg.burst.total_seconds()), "co_reacted_messages": co_msgs[:MAX_LISTED],
+            "at": r.created_at.isoformat(),
+        }
+        dirty = {c.id for c in state.campaigns.values() if c.topics.get(topic)}
+        if dirty:
+            self._pending.update(self._refresh({r.guild_id: dirty}))
+        elif target is not None:
+            strength = 0.5 * min(1.0, len(fresh) / (2 * cfg.brigade_min_reactions)) + 0.3 * bool(co_msgs)
+            out = DetectorOutput(score=strength, cluster=f"brig-{r.guild_id}-{r.message_id}", evidence={
+                "summary": f"{len(fresh)} new or recently joined accounts reacted within "
+                           f"{int(cfg.burst.total_seconds() // 60)} minutes"
+                           + (f"; they also co-reacted on {len(co_msgs)} other messages" if co_msgs else ""),
+                "reaction_brigade": state.brigades[topic]})
+            old = self._emitted.get(r.message_id)
+            if old is None or abs(old.score - strength) >= REVISION_DELTA:
+                self._pending[r.message_id] = out
+                self._emitted[r.message_id] = out
