@@ -77,6 +77,8 @@ def score_scenario(sc: Scenario, final: dict[str, DetectorOutput], threshold: fl
     caught = [c for c in big if sum(pid in flagged for pid in c.post_ids) * 2 >= len(c.post_ids)]
     true_flags = sum(pid in sc.campaign_of for pid in flagged)
     traps = {t: sum(1 for pid in flagged if sc.trap_of.get(pid) == t) for t in TRAPS}
+    trap_max = {t: round(max((final[pid].score for pid, tt in sc.trap_of.items() if tt == t and pid in final),
+                             default=0.0), 3) for t in TRAPS}
     missed = [{"id": c.id, "kind": c.kind, "accounts": c.accounts, "n": c.n_accounts,
                "spread_min": c.spread.total_seconds() / 60,
                "max_score": round(max(final[p].score for p in c.post_ids), 3)}
@@ -86,7 +88,7 @@ def score_scenario(sc: Scenario, final: dict[str, DetectorOutput], threshold: fl
         "posts": len(posts), "campaign_posts": int(y.sum()), "auroc": _auroc(y, s),
         "campaigns_5plus": len(big), "caught": len(caught), "flagged": len(flagged),
         "true_flags": true_flags, "background_flags": len(flagged) - true_flags - sum(traps.values()),
-        "traps": traps, "missed": missed, "cluster_ids_on_big_campaigns": len(clusters),
+        "traps": traps, "trap_max_score": trap_max, "missed": missed, "cluster_ids_on_big_campaigns": len(clusters),
         "y": y.tolist(), "s": s.tolist(),
     }
 
@@ -130,6 +132,7 @@ def print_report(res: dict[str, Any]) -> None:
         print(f"{seed:>5} {r['posts']:>6} {r['campaign_posts']:>10} {r['auroc']:>6.3f} "
               f"{r['caught']:>4}/{r['campaigns_5plus']:<4} {r['flagged']:>7} {r['true_flags']:>5} "
               f"{r['background_flags']:>5}  {traps}")
+        print(f"      max trap scores {r['trap_max_score']}")
         for m in r["missed"]:
             print(f"      missed {m}")
     print(f"\npooled (threshold {res['threshold']}):")
