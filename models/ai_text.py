@@ -33,6 +33,7 @@ MIN_AUTHOR_WORDS = 100
 AUTHOR_WINDOW = 20  # recent messages kept per author
 LOGIT_CLIP = 6.0  # one message can move the author mean by at most this much
 MAX_AUTHORS_IN_MEMORY = 50_000
+LENGTH_EDGES = (12, 25, 40)  # word-count buckets, each calibrated to the same human false-positive rate
 
 _PHRASES: dict[str, tuple[str | None, str | None]] = {  # feature -> (phrase if high, phrase if low)
     "mean_word_len": ("long, polished words", "short everyday words"),
@@ -59,6 +60,17 @@ EMBEDDING_PHRASE = ("overall phrasing close to LLM-written text", "overall phras
 
 def _sigmoid(z: float) -> float:
     return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def length_bucket(words: np.ndarray | Sequence[int]) -> np.ndarray:
+    """Return the calibration bucket of each word count (0: < 12 words ... 3: >= 40 words)."""
+    return np.searchsorted(np.asarray(LENGTH_EDGES), np.asarray(words), side="right")
+
+
+def calibrate_logits(z: np.ndarray, words: np.ndarray | Sequence[int], bucket_logits: Sequence[float],
+                     threshold_logit: float) -> np.ndarray:
+    """Shift raw log-odds so each length bucket's 1%-FPR point lands on the global threshold."""
+    return np.asarray(z) - np.asarray(bucket_logits, dtype=np.float64)[length_bucket(words)] + threshold_logit
 
 
 def author_logit(logits: Sequence[float], words: Sequence[int]) -> float:
@@ -155,6 +167,7 @@ class AiTextDetector:
         self.default_threshold = float(meta["default_threshold"])
         self.threshold_logit = float(np.log(self.default_threshold / (1.0 - self.default_threshold)))
         self.author_threshold_logit = float(meta.get("author_threshold_logit", self.threshold_logit))
+        self.bucket_logits = list(meta.get("bucket_threshold_logits") or [self.threshold_logit] * 4)
         self.authors: OrderedDict[str, AuthorRecord] = OrderedDict()
 
     @classmethod
@@ -178,9 +191,11 @@ class AiTextDetector:
         return np.hstack([embeddings.astype(np.float32), style_features(texts)])
 
     def message_logits(self, texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (log-odds, per-feature contributions) for a batch."""
+        """Return (length-calibrated log-odds, per-feature contributions) for a batch."""
         contrib = self.head.contributions(self.features(texts, embeddings))
-        return contrib.sum(1) + self.head.intercept, contrib
+        words = [word_count(t) for t in texts]
+        raw = contrib.sum(1) + self.head.intercept
+        return calibrate_logits(raw, words, self.bucket_logits, self.threshold_logit), contrib
 
     def signals(self, contrib: np.ndarray, x_std: np.ndarray, *, toward_ai: bool, k: int) -> list[str]:
         """Return up to k plain-word signals pushing toward (or away from) LLM-written text."""

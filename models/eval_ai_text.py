@@ -29,6 +29,7 @@ from models.train_ai_text import (
     Row,
     build_corpus,
     cached_rows,
+    calibrate,
     features,
     fit_head,
     threshold_at_fpr,
@@ -108,11 +109,10 @@ def _fold(rows: list[Row], x: np.ndarray, held: str, l2: float, rng: np.random.G
     words = np.array([word_count(r.text) for r in rows])
     tr = (split == "train") & ~np.isin(groups, [held, *exclude])
     head = fit_head(x[tr], y[tr], l2=l2, groups=weight_groups(rows)[tr])
-    z = head.logit(x)
     val_h = (split == "val") & (y == 0)
+    thr, _, z = calibrate(head.logit(x), words, val_h)
     test_h = (split == "test") & np.isin(src, HUMAN_TWEETS)
     pos = (groups == held) & (src != "gpt35_corpus")
-    thr = threshold_at_fpr(z[val_h])
     a_pos = pseudo_authors(z[pos], words[pos], AUTHOR_SIZE, rng)
     a_neg = pseudo_authors(z[test_h], words[test_h], AUTHOR_SIZE, rng)
     return {

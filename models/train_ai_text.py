@@ -243,6 +243,19 @@ def threshold_at_fpr(human_logits: np.ndarray, fpr: float = TARGET_FPR) -> float
     return float(np.quantile(human_logits, 1.0 - fpr, method="higher")) + 1e-6
 
 
+def calibrate(z: np.ndarray, words: np.ndarray, human_val: np.ndarray) -> tuple[float, list[float], np.ndarray]:
+    """Return (global threshold, per-length-bucket thresholds, calibrated logits) from human val texts."""
+    from models.ai_text import LENGTH_EDGES, calibrate_logits, length_bucket
+
+    thr = threshold_at_fpr(z[human_val])
+    bucket = length_bucket(words)
+    buckets = []
+    for k in range(len(LENGTH_EDGES) + 1):
+        sel = human_val & (bucket == k)
+        buckets.append(threshold_at_fpr(z[sel]) if sel.sum() >= 200 else thr)
+    return thr, buckets, calibrate_logits(z, words, buckets, thr)
+
+
 def sigmoid(z: np.ndarray | float) -> np.ndarray:
     """Return the logistic function of z."""
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
@@ -259,7 +272,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Train on all generators (train split), calibrate on human val, write weights + metadata."""
-    from models.ai_text import save_weights
+    from models.ai_text import LENGTH_EDGES, save_weights
     from models.eval_ai_text import author_threshold, quick_metrics
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -273,8 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     head = fit_head(x[tr], y[tr], l2=args.l2, groups=weight_groups(rows)[tr])
     z = head.logit(x)
     val_h = (split == "val") & (y == 0)
-    thr_logit = threshold_at_fpr(z[val_h])
     words = np.array([word_count(r.text) for r in rows])
+    thr_logit, buckets, z = calibrate(z, words, val_h)
     sources = np.array([r.source for r in rows])
     author_logit = author_threshold(z[val_h], words[val_h], sources[val_h])
     metrics = quick_metrics(z, y, split, groups, thr_logit, sources)
@@ -282,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         "version": VERSION,
         "default_threshold": round(float(sigmoid(thr_logit)), 6),
         "threshold_logit": thr_logit,
+        "bucket_threshold_logits": buckets,
+        "length_bucket_edges": list(LENGTH_EDGES),
         "author_threshold_logit": author_logit,
         "trained_on": {"rows": int(tr.sum()), "positives": int((y[tr] == 1).sum()),
                        "tweepfake_gpt2": args.tweepfake_gpt2, "l2": args.l2, "seed": SEED},
