@@ -1,0 +1,180 @@
+"""Evaluate the toxicity head on data it was not trained on; print a table, optionally write JSON.
+
+Run: ``python -m models.eval_toxicity [--weights DIR] [--json FILE] [--skip-cross]``.
+
+1. held-out: the shipped head on TweetEval offensive and hate validation splits;
+2. cross-dataset: the same recipe (hyperparameters from the shipped metadata) retrained without
+   one data set and tested on it (without Davidson -> Davidson; Davidson only -> TweetEval val);
+3. identity-term bias: false-positive rate on neutral (label_hate 0) ToxiGen sentences per target
+   group, at the shipped default threshold (ToxiGen is never used for training).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.toxicity import WEIGHTS_DIR, ToxicityDetector, head_forward
+from models.train_toxicity import (
+    TRAIN_SOURCES,
+    EmbeddingCache,
+    auroc,
+    fit_head,
+    prf_at,
+    source_weights,
+)
+
+log = logging.getLogger(__name__)
+
+HELD_OUT = ("tweeteval_offensive_val", "tweeteval_hate_val")
+TARGETS = {"tweeteval_offensive_val": 0.85, "tweeteval_hate_val": 0.75}
+CROSS = (
+    ("without Davidson", ("tweeteval_offensive_train", "tweeteval_hate_train"), ("davidson",)),
+    ("Davidson only", ("davidson",), HELD_OUT),
+)
+
+
+def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Return n, positive rate, AUROC and precision/recall/F1 at a threshold."""
+    precision, recall, f1 = prf_at(y, p, threshold)
+    return {
+        "n": int(len(y)),
+        "positive_rate": round(float(y.mean()), 4),
+        "auroc": round(auroc(y, p), 4),
+        "f1": round(f1, 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "threshold": round(threshold, 4),
+    }
+
+
+def _labelled(cache: EmbeddingCache, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    examples, emb = cache.load(name)
+    return emb, np.array([e.label for e in examples]), [e.group for e in examples]
+
+
+def held_out(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
+    """Return metrics of the shipped head on the validation splits it never saw."""
+    out: dict[str, Any] = {}
+    for name in HELD_OUT:
+        x, y, _ = _labelled(cache, name)
+        out[name] = binary_metrics(y, det.predict(x), det.default_threshold)
+        out[name]["auroc_target"] = TARGETS[name]
+    return out
+
+
+def cross_dataset(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
+    """Retrain the shipped recipe without a data set and test on it."""
+    hp = det.meta.get("hyperparameters", {})
+    out: dict[str, Any] = {}
+    for label, train, tests in CROSS:
+        data = [_labelled(cache, name) for name in train]
+        x = np.vstack([d[0] for d in data])
+        y = np.concatenate([d[1] for d in data])
+        src = np.concatenate([[name] * len(d[1]) for name, d in zip(train, data, strict=True)])
+        layers = fit_head(x, y, source_weights(y, src), hidden=int(hp.get("hidden", 0)),
+                          l2=float(hp.get("l2", 1e-3)), seed=int(hp.get("seed", 0)),
+                          epochs=int(hp.get("epochs", 40)))
+        for name in tests:
+            xt, yt, _ = _labelled(cache, name)
+            metrics = binary_metrics(yt, head_forward(layers, xt), det.default_threshold)
+            out[f"{label} -> {name}"] = {"train": list(train), "test": name, **metrics}
+    return out
+
+
+def toxigen_bias(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
+    """Return per-target-group false-positive rates on neutral ToxiGen sentences (and toxic recall)."""
+    x, y, groups = _labelled(cache, "toxigen")
+    p = det.predict(x)
+    g = np.array(groups)
+    flagged = p >= det.default_threshold
+    per_group: dict[str, Any] = {}
+    for group in sorted(set(groups)):
+        neutral, toxic = (g == group) & (y == 0), (g == group) & (y == 1)
+        per_group[group] = {
+            "n_neutral": int(neutral.sum()),
+            "fpr": round(float(flagged[neutral].mean()), 4) if neutral.any() else None,
+            "mean_score_neutral": round(float(p[neutral].mean()), 4) if neutral.any() else None,
+            "n_toxic": int(toxic.sum()),
+            "recall": round(float(flagged[toxic].mean()), 4) if toxic.any() else None,
+        }
+    fprs = [v["fpr"] for v in per_group.values() if v["fpr"] is not None]
+    return {
+        "threshold": round(det.default_threshold, 4),
+        "overall": {**binary_metrics(y, p, det.default_threshold), "fpr": round(float(flagged[y == 0].mean()), 4)},
+        "fpr_max_minus_min": round(max(fprs) - min(fprs), 4) if fprs else None,
+        "groups": per_group,
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    """Return the report as a plain-text table."""
+    lines = [f"toxicity head {report['version']} (default threshold {report['threshold']:.3f})", ""]
+    head = f"{'evaluation':<52} {'n':>6} {'pos%':>6} {'AUROC':>6} {'F1':>6} {'P':>6} {'R':>6}"
+    lines += ["held-out validation (never trained on)", head]
+    for name, m in report["held_out"].items():
+        ok = "ok" if m["auroc"] >= m["auroc_target"] else "BELOW"
+        lines.append(_row(name, m) + f"  target >= {m['auroc_target']:.2f} {ok}")
+    if report.get("cross_dataset"):
+        lines += ["", "cross-dataset (same recipe retrained without the test set)", head]
+        lines += [_row(name, m) for name, m in report["cross_dataset"].items()]
+    bias = report["toxigen"]
+    lines += ["", f"ToxiGen (never trained on), threshold {bias['threshold']:.3f}", head,
+              _row("toxigen (all groups)", bias["overall"]),
+              f"overall FPR on neutral sentences {bias['overall']['fpr']:.3f}; "
+              f"max-min FPR gap across groups {bias['fpr_max_minus_min']:.3f}", "",
+              f"{'target group':<28} {'neutral':>7} {'FPR':>6} {'mean p':>7} {'toxic':>6} {'recall':>7}"]
+    for group, m in bias["groups"].items():
+        fpr = "-" if m["fpr"] is None else f"{m['fpr']:.3f}"
+        mean = "-" if m["mean_score_neutral"] is None else f"{m['mean_score_neutral']:.3f}"
+        rec = "-" if m["recall"] is None else f"{m['recall']:.3f}"
+        lines.append(f"{group:<28} {m['n_neutral']:>7} {fpr:>6} {mean:>7} {m['n_toxic']:>6} {rec:>7}")
+    return "\n".join(lines)
+
+
+def _row(name: str, m: dict[str, Any]) -> str:
+    return (f"{name:<52} {m['n']:>6} {100 * m['positive_rate']:>5.1f}% {m['auroc']:>6.3f} "
+            f"{m['f1']:>6.3f} {m['precision']:>6.3f} {m['recall']:>6.3f}")
+
+
+def evaluate(weights_dir: Path, *, cross: bool = True) -> dict[str, Any]:
+    """Run every evaluation and return the report as a JSON-able dict."""
+    det = ToxicityDetector.load(weights_dir)
+    cache = EmbeddingCache()
+    report: dict[str, Any] = {
+        "version": det.version,
+        "threshold": det.default_threshold,
+        "trained_on": det.meta.get("trained_on", list(TRAIN_SOURCES)),
+        "held_out": held_out(det, cache),
+        "toxigen": toxigen_bias(det, cache),
+    }
+    if cross:
+        report["cross_dataset"] = cross_dataset(det, cache)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate the shipped toxicity head; print a table and optionally write JSON."""
+    parser = argparse.ArgumentParser(prog="govmod eval toxicity", description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="folder with toxicity.npz/.json")
+    parser.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
+    parser.add_argument("--skip-cross", action="store_true", help="skip the (slower) cross-dataset retraining")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    report = evaluate(args.weights, cross=not args.skip_cross)
+    print(render(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    below = [n for n, m in report["held_out"].items() if m["auroc"] < m["auroc_target"]]
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
