@@ -31,6 +31,7 @@ MIN_WORDS = 12  # below this a message gets a score but is never flagged on its 
 MIN_AUTHOR_MESSAGES = 5
 MIN_AUTHOR_WORDS = 100
 AUTHOR_WINDOW = 20  # recent messages kept per author
+AUTHOR_LOGIT_FLOOR = 1.0  # an author flag needs messages averaging >= 73% LLM-like (log-odds 1)
 LOGIT_CLIP = 6.0  # one message can move the author mean by at most this much
 MAX_AUTHORS_IN_MEMORY = 50_000
 LENGTH_EDGES = (12, 25, 40)  # word-count buckets, each calibrated to the same human false-positive rate
@@ -299,10 +300,15 @@ class AiTextDetector:
         parts = [f"message looks {message_score:.0%} LLM-like"]
         if words < MIN_WORDS:
             parts.append(f"too short ({words} words) to judge on its own")
-        if author_score is not None:
-            status = "" if qualifies else " (not enough history for an author flag yet)"
-            parts.append(f"author {author_score:.0%} over {record.window_messages} messages "
+        if author_score is not None and record.window_messages >= MIN_AUTHOR_MESSAGES:
+            status = "" if qualifies else f" (author flags need {MIN_AUTHOR_WORDS}+ words)"
+            parts.append(f"author {author_score:.0%} over their last {record.window_messages} messages "
                          f"/ {record.window_words} words{status}")
-        if evidence["signals"]:
+        elif author_score is not None:
+            parts.append(f"author history: {record.window_messages} of the {MIN_AUTHOR_MESSAGES} messages "
+                         "needed for an author score")
+        if message_score >= 0.5 and evidence["signals"]:
             parts.append("signals: " + ", ".join(evidence["signals"]))
+        elif evidence["human_signals"]:
+            parts.append("reads as human: " + ", ".join(evidence["human_signals"]))
         return "; ".join(parts)

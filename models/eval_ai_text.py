@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from models.ai_text import MIN_AUTHOR_MESSAGES, author_logit
+from models.ai_text import AUTHOR_LOGIT_FLOOR, MIN_AUTHOR_MESSAGES, author_logit
 from models.lm_features import word_count
 from models.train_ai_text import (
     GENERATORS,
@@ -115,6 +115,7 @@ def _fold(rows: list[Row], x: np.ndarray, held: str, l2: float, rng: np.random.G
     pos = (groups == held) & (src != "gpt35_corpus")
     a_pos = pseudo_authors(z[pos], words[pos], AUTHOR_SIZE, rng)
     a_neg = pseudo_authors(z[test_h], words[test_h], AUTHOR_SIZE, rng)
+    a_thr = max(author_threshold(z[val_h], words[val_h], src[val_h]), AUTHOR_LOGIT_FLOOR)
     return {
         "n_pos": int(pos.sum()),
         "auroc": auroc(z[pos], z[test_h]),
@@ -123,6 +124,8 @@ def _fold(rows: list[Row], x: np.ndarray, held: str, l2: float, rng: np.random.G
         "human_fpr_at_val_threshold": float((z[test_h] >= thr).mean()),
         "author10_auroc": auroc(a_pos, a_neg),
         "author10_tpr_at_1fpr": tpr_at_fpr(a_pos, a_neg),
+        "author10_tpr_at_author_threshold": float((a_pos >= a_thr).mean()),
+        "author10_human_fpr_at_author_threshold": float((a_neg >= a_thr).mean()),
     }
 
 
@@ -142,7 +145,8 @@ def logo(rows: list[Row], x: np.ndarray, l2: float, held_out: list[str],
 def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
     """Print one LOGO result table."""
     cols = ["auroc", "tpr_at_1fpr", "tpr_at_val_threshold", "human_fpr_at_val_threshold",
-            "author10_auroc", "author10_tpr_at_1fpr"]
+            "author10_auroc", "author10_tpr_at_1fpr", "author10_tpr_at_author_threshold",
+            "author10_human_fpr_at_author_threshold"]
     print(f"\n{title}")
     print(f"{'held-out generator':<20}{'n':>6} " + " ".join(f"{c[:18]:>18}" for c in cols))
     for g, r in results.items():

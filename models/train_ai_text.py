@@ -272,7 +272,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Train on all generators (train split), calibrate on human val, write weights + metadata."""
-    from models.ai_text import LENGTH_EDGES, save_weights
+    from models.ai_text import AUTHOR_LOGIT_FLOOR, LENGTH_EDGES, save_weights
     from models.eval_ai_text import author_threshold, quick_metrics
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     words = np.array([word_count(r.text) for r in rows])
     thr_logit, buckets, z = calibrate(z, words, val_h)
     sources = np.array([r.source for r in rows])
-    author_logit = author_threshold(z[val_h], words[val_h], sources[val_h])
+    author_logit = max(author_threshold(z[val_h], words[val_h], sources[val_h]), AUTHOR_LOGIT_FLOOR)
     metrics = quick_metrics(z, y, split, groups, thr_logit, sources)
     meta = {
         "version": VERSION,

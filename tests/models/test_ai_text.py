@@ -91,7 +91,7 @@ def test_author_flag_needs_enough_messages_and_words() -> None:
     # 5 words per message: the 100-word minimum is reached at the 20th message of the window
     assert outs[-1].eligible and outs[-1].score >= det.default_threshold
     assert outs[-1].evidence["author_messages"] == AUTHOR_WINDOW
-    assert "author" in outs[-1].evidence["summary"]
+    assert "author" in outs[-1].evidence["summary"] and "last 20 messages" in outs[-1].evidence["summary"]
 
 
 def test_casual_author_never_reaches_author_flag() -> None:
