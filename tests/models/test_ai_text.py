@@ -181,3 +181,16 @@ def test_real_weights_rank_llm_governance_post_above_casual_human() -> None:
     assert not short.eligible
     assert llm.evidence["signals"], llm.evidence
     assert MIN_WORDS <= llm.evidence["words"]
+
+
+def test_length_calibration_moves_each_bucket_threshold_onto_the_default() -> None:
+    from models.ai_text import calibrate_logits, length_bucket
+
+    assert length_bucket([0, 11, 12, 24, 25, 39, 40, 500]).tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    buckets = [0.5, 1.0, 1.5, 3.0]
+    z = np.array([0.5, 1.0, 1.5, 3.0])
+    calibrated = calibrate_logits(z, [5, 20, 30, 60], buckets, threshold_logit=1.0)
+    assert np.allclose(calibrated, 1.0)  # each text sits exactly on its bucket's threshold
+    # a long post needs a higher raw score than a short one to reach the same calibrated score
+    long_post, mid_post = calibrate_logits(np.array([2.0, 2.0]), [60, 20], buckets, 1.0)
+    assert long_post < mid_post
