@@ -191,6 +191,47 @@ def lm_study(rows: list[Row], n: int, l2: float) -> dict[str, Any]:
             "style_plus_lm_only": lm_only}
 
 
+def lm_long_study(rows: list[Row], n: int) -> dict[str, float]:
+    """Measure SmolLM2 features on long posts: GPT-3.5 vs human article chunks (>= 40 words).
+
+    Uses the shipped head (trained on the train-split chunks) and fits small stacked heads on n/2
+    train chunks; tests on n/2 test chunks (split by article, never trained on).
+    """
+    from models.ai_text import AiTextDetector
+    from models.lm_features import LM_NAMES, LmScorer
+
+    rng = np.random.default_rng(SEED)
+
+    def pick(source: str, split: str, k: int) -> list[int]:
+        idx = [i for i, r in enumerate(rows) if r.source == source and r.split == split]
+        return sorted(rng.choice(idx, min(k, len(idx)), replace=False).tolist())
+
+    k = n // 4
+    train = pick("gpt35_corpus", "train", k) + pick("gpt35_corpus_human", "train", k)
+    test = pick("gpt35_corpus", "test", k) + pick("gpt35_corpus_human", "test", k)
+    texts = [rows[i].text for i in train + test]
+    y = np.array([rows[i].label for i in train + test])
+    scorer: list[LmScorer] = []
+
+    def compute(batch: list[str]) -> np.ndarray:
+        if not scorer:
+            scorer.append(LmScorer())
+        return scorer[0].features(batch)
+
+    lm = cached_rows(texts, "smollm2", compute)
+    det = AiTextDetector.load()
+    raw = det.head.contributions(features(texts)).sum(1) + det.head.intercept
+    nt, yt = len(train), y[len(train):]
+    out = {"n_train": float(nt), "n_test": float(len(test))}
+    for j, name in enumerate(LM_NAMES):
+        out[f"zero_shot_{name}"] = auroc(lm[nt:, j][yt == 1], lm[nt:, j][yt == 0])
+    for name, feats in (("head", raw[:, None]), ("head_plus_lm", np.c_[raw, lm]), ("lm_only", lm)):
+        z = fit_head(feats[:nt], y[:nt], l2=1.0).logit(feats[nt:])
+        out[f"{name}_auroc"] = auroc(z[yt == 1], z[yt == 0])
+        out[f"{name}_tpr_at_1fpr"] = tpr_at_fpr(z[yt == 1], z[yt == 0])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run LOGO evaluation and print (and optionally save) the tables."""
     p = argparse.ArgumentParser(prog="govmod eval ai_text", description=__doc__.splitlines()[0])
@@ -198,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--l2", type=float, default=30.0)
     p.add_argument("--tweepfake-gpt2", action="store_true", help="train with TweepFake GPT-2 positives")
     p.add_argument("--lm-study", type=int, default=0, help="also compare LM features on N texts")
+    p.add_argument("--lm-long", type=int, default=0, help="also measure LM features on N long article chunks")
     args = p.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     rows = build_corpus(tweepfake_gpt2=True)
@@ -218,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("without_lm", "with_lm", "style_plus_lm_only"):
             print_table(f"LM study: {name}", study[name])
         report["lm_study"] = study
+    if args.lm_long:
+        report["lm_long"] = lm_long_study(rows, args.lm_long)
+        print("\nLM features on long posts (article chunks):",
+              json.dumps({k: round(v, 4) for k, v in report["lm_long"].items()}))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0

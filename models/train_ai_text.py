@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent
 CACHE_DIR = ROOT / "cache" / "ai_text"
 WEIGHTS_DIR = ROOT / "weights"
 SEED = 13
-VERSION = "ai_text-1.0"
+VERSION = "ai_text-lr"
 TARGET_FPR = 0.01
 GENERATORS = ("GPT-3.5", "GPT-4", "Gemini-1.0", "Gemini-1.5-Flash", "Gemma-7B", "Llama-3-8B", "Mixtral-v0.1")
 HUMAN_CAP = 8000  # rows per human source, to keep the encoder pass affordable on 2 cores
@@ -291,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     sources = np.array([r.source for r in rows])
     author_logit = max(author_threshold(z[val_h], words[val_h], sources[val_h]), AUTHOR_LOGIT_FLOOR)
     metrics = quick_metrics(z, y, split, groups, thr_logit, sources)
+    digest = hashlib.blake2b(head.coef.tobytes() + np.float32(thr_logit).tobytes(), digest_size=4).hexdigest()
     meta = {
-        "version": VERSION,
+        "version": f"{VERSION}-{digest}",
         "default_threshold": round(float(sigmoid(thr_logit)), 6),
         "threshold_logit": thr_logit,
         "bucket_threshold_logits": buckets,
