@@ -41,18 +41,27 @@ def embed(texts: list[str]) -> np.ndarray:
     return Encoder(batch_size=32).encode([normalize(t) for t in texts])
 
 
-def pick_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
-    """Return the threshold with the best F0.5 (precision weighted: a false alarm costs a moderator's time)."""
-    best, best_t = -1.0, 0.5
-    for t in np.arange(0.5, 0.91, 0.02):  # floor 0.5: CV on templated data is optimistic
+def chat_negatives(n: int, seed: int = 13) -> list[dict[str, object]]:
+    """Return n seeded human tweets as negatives: the templated rows alone let emoji chat score as injection."""
+    if n <= 0:
+        return []
+    import random
+
+    from models.datasets import human_tweets
+
+    texts = sorted(set(human_tweets()))
+    random.Random(seed).shuffle(texts)
+    return [{"text": t, "label": 0, "source": "human_tweets"} for t in texts[:n]]
+
+
+def pick_threshold(labels: np.ndarray, probs: np.ndarray, min_precision: float = 0.85) -> float:
+    """Return the lowest threshold (floor 0.5) whose cross-validated precision reaches `min_precision`."""
+    for t in np.arange(0.5, 0.96, 0.02):  # floor 0.5: CV on templated data is optimistic
         pred = probs >= t
         tp = float((pred & (labels == 1)).sum())
-        p = tp / max(pred.sum(), 1)
-        r = tp / max((labels == 1).sum(), 1)
-        f = 1.25 * p * r / max(0.25 * p + r, 1e-9)
-        if f > best:
-            best, best_t = f, float(t)
-    return round(best_t, 2)
+        if pred.sum() and tp / pred.sum() >= min_precision:
+            return round(float(t), 2)
+    return 0.95
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA_DIR / "train.jsonl")
     ap.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     ap.add_argument("--c", type=float, default=2.0, help="inverse L2 strength of the logistic regression")
+    ap.add_argument("--chat-negatives", type=int, default=4000,
+                    help="human tweets from ../shared/data added as negatives (everyday chat the head must ignore)")
     args = ap.parse_args(argv)
-    rows = read_rows(args.data)
+    rows = read_rows(args.data) + chat_negatives(args.chat_negatives)
     texts = [str(r["text"]) for r in rows]
     labels = np.array([int(r["label"]) for r in rows])  # type: ignore[call-overload]
     x = head_input(embed(texts), feature_matrix(texts), FEATURE_SCALE)
@@ -77,13 +88,16 @@ def main(argv: list[str] | None = None) -> int:
         "version": "prompt_injection-lr-1", "default_threshold": threshold, "feature_scale": FEATURE_SCALE,
         "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST, "encoder": "all-MiniLM-L6-v2",
         "train_rows": len(rows), "train_positives": int(labels.sum()), "c": args.c,
-        "data": str(args.data.name),
+        "data": str(args.data.name), "chat_negatives": args.chat_negatives,
     }
     save_head(model.coef_[0], float(model.intercept_[0]), meta, args.out)
     pred = cv >= threshold
     tp = int((pred & (labels == 1)).sum())
     print(f"trained on {len(rows)} rows ({int(labels.sum())} positives); 5-fold CV at threshold {threshold}: "
           f"precision {tp / max(int(pred.sum()), 1):.3f} recall {tp / max(int(labels.sum()), 1):.3f}")
+    chat = np.array([r.get("source") == "human_tweets" for r in rows])
+    if chat.any():
+        print(f"cross-validated false-positive rate on {int(chat.sum())} human tweets: {float(pred[chat].mean()):.4f}")
     print(f"wrote {args.out / 'prompt_injection.npz'} and prompt_injection.json")
     return 0
 
