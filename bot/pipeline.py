@@ -135,8 +135,9 @@ class Pipeline:
 
     def revise(self, post: Post, old: Verdict, changed: dict[str, DetectorOutput], policy: Policy) -> Verdict:
         """Return the verdict of an earlier post with some detectors' outputs replaced."""
-        outs = {
-            name: DetectorOutput(score, old.evidence.get(name, {}), old.cluster if name == "coordination" else None)
+        outs = {  # unchanged detectors keep their earlier decision (eligible only if they flagged before)
+            name: DetectorOutput(score, old.evidence.get(name, {}),
+                                 old.cluster if name == "coordination" else None, eligible=name in old.flags)
             for name, score in old.scores.items()
         }
         outs.update(changed)

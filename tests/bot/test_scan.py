@@ -128,3 +128,20 @@ async def test_database_survives_a_crash_mid_scan(tmp_path: Path) -> None:
     assert len(after) == len(set(after))
     assert set(partial) <= set(after)
     assert len(partial) < len(after), "the scan should have been killed before it finished"
+
+
+def test_revising_one_detector_keeps_the_others_decisions() -> None:
+    from bot.domain import DetectorOutput, Post, Verdict
+    from bot.pipeline import Policy
+
+    pipeline = Pipeline(None, [KeywordDetector(), PhraseCampaignDetector()])
+    post = Post(id="1", channel_id="c", author_id="a", content="x", created_at=T0, guild_id="1")
+    old = Verdict(post_id="1", guild_id="1", scores={"toxicity": 0.95, "coordination": 0.1}, flags=(),
+                  evidence={}, model_versions={})
+    revised = pipeline.revise(post, old, {"coordination": DetectorOutput(0.9, {}, "camp-1")}, Policy())
+    # toxicity was not flagged before (e.g. the detector said the post was too short to judge): it stays unflagged
+    assert revised.flags == ("coordination",) and revised.cluster == "camp-1"
+    flagged_before = Verdict(post_id="1", guild_id="1", scores=old.scores, flags=("toxicity",), evidence={},
+                             model_versions={})
+    kept = pipeline.revise(post, flagged_before, {"coordination": DetectorOutput(0.9, {}, "camp-1")}, Policy())
+    assert kept.flags == ("toxicity", "coordination")
