@@ -20,15 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from models.toxicity import WEIGHTS_DIR, ToxicityDetector, head_forward
+from models.toxicity import WEIGHTS_DIR, ToxicityDetector
 from models.train_toxicity import (
     TRAIN_SOURCES,
     EmbeddingCache,
-    auroc,
-    fit_head,
+    Recipe,
+    Stacked,
+    fit_model,
+    predict_model,
     prf_at,
-    source_weights,
+    stack,
 )
+from models.train_toxicity import auroc as _auroc
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
     return {
         "n": int(len(y)),
         "positive_rate": round(float(y.mean()), 4),
-        "auroc": round(auroc(y, p), 4),
+        "auroc": round(_auroc(y, p), 4),
         "f1": round(f1, 4),
         "precision": round(precision, 4),
         "recall": round(recall, 4),
@@ -54,17 +57,16 @@ def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
     }
 
 
-def _labelled(cache: EmbeddingCache, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    examples, emb = cache.load(name)
-    return emb, np.array([e.label for e in examples]), [e.group for e in examples]
+def _predict(det: ToxicityDetector, data: Stacked) -> np.ndarray:
+    return det.predict(data.x, data.texts)
 
 
 def held_out(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
     """Return metrics of the shipped head on the validation splits it never saw."""
     out: dict[str, Any] = {}
     for name in HELD_OUT:
-        x, y, _ = _labelled(cache, name)
-        out[name] = binary_metrics(y, det.predict(x), det.default_threshold)
+        data = stack(cache, [name])
+        out[name] = binary_metrics(data.y, _predict(det, data), det.default_threshold)
         out[name]["auroc_target"] = TARGETS[name]
     return out
 
@@ -72,30 +74,26 @@ def held_out(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
 def cross_dataset(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
     """Retrain the shipped recipe without a data set and test on it."""
     hp = det.meta.get("hyperparameters", {})
+    recipe = Recipe(**{k: v for k, v in hp.items() if k in Recipe.__dataclass_fields__})
     out: dict[str, Any] = {}
     for label, train, tests in CROSS:
-        data = [_labelled(cache, name) for name in train]
-        x = np.vstack([d[0] for d in data])
-        y = np.concatenate([d[1] for d in data])
-        src = np.concatenate([[name] * len(d[1]) for name, d in zip(train, data, strict=True)])
-        layers = fit_head(x, y, source_weights(y, src), hidden=int(hp.get("hidden", 0)),
-                          l2=float(hp.get("l2", 1e-3)), seed=int(hp.get("seed", 0)),
-                          epochs=int(hp.get("epochs", 40)))
+        layers, lexical = fit_model(stack(cache, train), recipe)
         for name in tests:
-            xt, yt, _ = _labelled(cache, name)
-            metrics = binary_metrics(yt, head_forward(layers, xt), det.default_threshold)
-            out[f"{label} -> {name}"] = {"train": list(train), "test": name, **metrics}
+            data = stack(cache, [name])
+            p = predict_model(layers, lexical, recipe.lexical_weight, data.x, data.texts)
+            out[f"{label} -> {name}"] = {"train": list(train), "test": name,
+                                         **binary_metrics(data.y, p, det.default_threshold)}
     return out
 
 
 def toxigen_bias(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
     """Return per-target-group false-positive rates on neutral ToxiGen sentences (and toxic recall)."""
-    x, y, groups = _labelled(cache, "toxigen")
-    p = det.predict(x)
-    g = np.array(groups)
+    data = stack(cache, ["toxigen"])
+    examples, _ = cache.load("toxigen")
+    y, p, g = data.y, _predict(det, data), np.array([e.group for e in examples])
     flagged = p >= det.default_threshold
     per_group: dict[str, Any] = {}
-    for group in sorted(set(groups)):
+    for group in sorted(set(g.tolist())):
         neutral, toxic = (g == group) & (y == 0), (g == group) & (y == 1)
         per_group[group] = {
             "n_neutral": int(neutral.sum()),

@@ -12,8 +12,19 @@ import pytest
 from bot.domain import Post
 from bot.pipeline import BatchContext, Detector, Pipeline, Policy
 from models.normalize import normalize
-from models.toxicity import WEIGHTS_DIR, ToxicityDetector, describe, head_forward, load_head, save_head
-from models.train_toxicity import auroc, fit_head, prf_at, source_weights
+from models.toxicity import (
+    LEX_DIM,
+    WEIGHTS_DIR,
+    ToxicityDetector,
+    blend,
+    describe,
+    head_forward,
+    lexical_indices,
+    lexical_logits,
+    load_head,
+    save_head,
+)
+from models.train_toxicity import auroc, fit_head, lexical_matrix, prf_at, source_weights
 
 
 def _post(i: int, content: str) -> Post:
@@ -91,6 +102,45 @@ def test_save_load_roundtrip(tmp_path: Path) -> None:
     assert ToxicityDetector.load(tmp_path, threshold=0.8).default_threshold == 0.8
 
 
+def test_lexical_indices_hash_unigrams_and_bigrams() -> None:
+    idx = lexical_indices("you are you")  # unigrams {you, are} + bigrams {you are, are you}
+    assert len(idx) == 4 and list(idx) == sorted(set(idx.tolist()))
+    assert all(0 <= i < LEX_DIM for i in idx)
+    assert np.array_equal(lexical_indices("YOU are you!"), idx)  # case and punctuation do not matter
+    assert len(lexical_indices("")) == 0 and len(lexical_indices("1234 :)")) == 0
+
+
+def test_lexical_logits_and_blend() -> None:
+    weights = np.zeros(LEX_DIM, dtype=np.float32)
+    weights[lexical_indices("idiot")] = 4.0
+    z = lexical_logits(["idiot", "fine", ""], weights, -1.0)
+    np.testing.assert_allclose(z, [4.0 / np.sqrt(1) - 1.0, -1.0, -1.0])
+    np.testing.assert_allclose(blend(np.array([0.0]), np.array([2.0]), 0.5), [1 / (1 + np.exp(-1.0))])
+    np.testing.assert_allclose(blend(np.array([0.0]), None, 0.5), [0.5])
+
+
+def test_training_matrix_matches_runtime_lexical_logits() -> None:
+    texts = ["you are an idiot", "", "gm gm frens, vote on AIP-42", "idiot idiot idiot"]
+    weights = np.random.default_rng(2).normal(size=LEX_DIM).astype(np.float32)
+    np.testing.assert_allclose(lexical_matrix(texts) @ weights + 0.3, lexical_logits(texts, weights, 0.3), rtol=1e-5)
+
+
+def test_detector_with_lexical_component(tmp_path: Path) -> None:
+    weights = np.zeros(LEX_DIM, dtype=np.float32)
+    weights[lexical_indices("moron")] = 8.0
+    det = ToxicityDetector(_toy_detector().layers, {"version": "toy-lex", "lexical_weight": 0.5}, (weights, -2.0))
+    emb = _unit_rows([0.0, 0.0])
+    with pytest.raises(ValueError, match="texts"):
+        det.predict(emb)
+    p = det.predict(emb, ["you moron", "thank you"])
+    # "you moron": 3 n-grams (you, moron, "you moron"), one weighted 8; the MLP logit is 0 on these rows
+    assert p[0] == pytest.approx(1 / (1 + np.exp(-0.5 * (8 / np.sqrt(3) - 2.0))))
+    assert p[1] == pytest.approx(1 / (1 + np.exp(1.0)))
+    save_head(det.layers, det.meta, tmp_path, det.lexical)
+    loaded = ToxicityDetector.load(tmp_path)
+    np.testing.assert_allclose(loaded.predict(emb, ["you moron", "thank you"]), p, atol=1e-3)  # float16 weights
+
+
 def test_fit_head_learns_separable_data() -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(400, 384)).astype(np.float32)
@@ -131,7 +181,7 @@ def real() -> tuple[ToxicityDetector, object]:
 def _scores(real: tuple[ToxicityDetector, object], texts: list[str]) -> np.ndarray:
     det, encoder = real
     norm = [normalize(t) for t in texts]
-    return det.predict(encoder.encode(norm))  # type: ignore[attr-defined]
+    return det.predict(encoder.encode(norm), norm)  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
@@ -141,8 +191,9 @@ def test_shipped_weights_are_small_and_described() -> None:
     assert meta["version"].startswith("toxicity-")
     assert 0.0 < meta["default_threshold"] < 1.0
     assert meta["metrics"]["held_out"]["tweeteval_offensive_val"]["auroc"] > 0.7
-    layers, _ = load_head(WEIGHTS_DIR)
+    layers, _, lexical = load_head(WEIGHTS_DIR)
     assert layers[0][0].shape[0] == 384 and layers[-1][0].shape[1] == 1
+    assert lexical is not None and lexical[0].shape == (LEX_DIM,)
 
 
 @pytest.mark.slow
