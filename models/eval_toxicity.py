@@ -1,6 +1,6 @@
 """Evaluate the toxicity head on data it was not trained on; print a table, optionally write JSON.
 
-Run: ``python -m models.eval_toxicity [--weights DIR] [--json FILE] [--skip-cross]``.
+Run: ``python -m models.eval_toxicity [--weights DIR] [--json FILE] [--skip-cross] [--strict]``.
 
 1. held-out: the shipped head on TweetEval offensive and hate validation splits;
 2. cross-dataset: the same recipe (hyperparameters from the shipped metadata) retrained without
@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="folder with toxicity.npz/.json")
     parser.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
     parser.add_argument("--skip-cross", action="store_true", help="skip the (slower) cross-dataset retraining")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a held-out AUROC is below its target")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     report = evaluate(args.weights, cross=not args.skip_cross)
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
     below = [n for n, m in report["held_out"].items() if m["auroc"] < m["auroc_target"]]
-    return 1 if below else 0
+    return 1 if below and args.strict else 0
 
 
 if __name__ == "__main__":
