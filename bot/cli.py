@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     for verb, table in (("train", TRAINABLE), ("eval", EVALUABLE)):
         p = sub.add_parser(verb, help=f"{verb} a model: {', '.join(table)}")
         p.add_argument("name")
-        p.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the model's script")
+        p.add_argument("rest", nargs="*", help="options passed to the model's script")
         p.set_defaults(func=lambda a, t=table, v=verb: _cmd_module(t, v, a))
 
     p = sub.add_parser("report", help="write the weekly manipulation report (Markdown + PNG charts)")
@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("bench", help="measure throughput, latency and memory of the real pipeline")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.add_argument("rest", nargs="*", help="options passed to the bench (see govmod bench --help)")
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("run", help="run the Discord bot (needs GOVMOD_DISCORD__TOKEN in .env)")
@@ -130,7 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the govmod command line."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough = {"train": 2, "eval": 2, "bench": 1}  # words before the script's own options
+    cut = next((i for i, word in enumerate(argv)
+                if not word.startswith("-") and (i == 0 or argv[i - 1] != "--log-level")), len(argv))
+    words = passthrough.get(argv[cut]) if cut < len(argv) else None
+    head, rest = (argv[: cut + words], argv[cut + words :]) if words else (argv, [])
+    args = build_parser().parse_args(head)  # argparse.REMAINDER would miss the scripts' leading --options
+    if words:
+        args.rest = rest
     _setup_logging(args.log_level)
     try:
         return int(args.func(args) or 0)
