@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ def time_pipeline(pipeline: Pipeline, posts: list[Post], batch: int) -> dict[str
     if pipeline.encoder is not None:
         pipeline.encoder._cache.clear()
     contexts, enc_s = [], 0.0
+    posts = [replace(p, id=f"s{p.id}") for p in posts]  # new ids: stateful detectors must not skip repeats
     for i in range(0, len(posts), batch):
         t = time.perf_counter()
         contexts.append((posts[i : i + batch], pipeline.context(posts[i : i + batch])))
@@ -168,16 +170,53 @@ async def time_live(pipeline: Pipeline, posts: list[Post], rate: float, settings
     }
 
 
+def write_scan_input(path: Path, n: int) -> None:
+    """Write n posts of the message mix as JSON Lines (seeded), for the `govmod scan` benchmark."""
+    texts = message_mix(min(n, 20_000), seed=3)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    rng = random.Random(5)
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({
+                "id": str(20_000_000 + i), "channel_id": str(rng.choice([1, 2, 3, 4])), "guild_id": "1",
+                "author_id": f"u{rng.randrange(5000)}", "content": f"{texts[i % len(texts)]} #{i // len(texts)}",
+                "created_at": (start + timedelta(seconds=i * 6)).isoformat(),
+            }) + "\n")
+
+
+def time_scan(n: int) -> dict[str, Any]:
+    """Time `govmod scan` of n posts in a child process; report its wall time and peak memory."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "posts.jsonl"
+        write_scan_input(src, n)
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "bot.cli", "scan", str(src), "--db", str(Path(tmp) / "s.db"),
+                               "--out", str(Path(tmp) / "out.jsonl"), "--quiet"], capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        lines = sum(1 for _ in (Path(tmp) / "out.jsonl").open()) if proc.returncode == 0 else 0
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"posts": n, "exit_code": proc.returncode, "output_lines": lines, "seconds": round(seconds, 1),
+            "posts_per_s": round(n / seconds, 1), "peak_rss_mb": round(child_rss, 1),
+            "stderr_tail": proc.stderr[-500:] if proc.returncode else ""}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print JSON; exit 1 if the live queue grows without bound."""
     parser = argparse.ArgumentParser(prog="govmod bench", description=__doc__)
     parser.add_argument("--messages", type=int, default=1000, help="messages in the batch-mode mix")
     parser.add_argument("--rate", type=float, default=20.0, help="arrival rate for the live path (messages/s)")
     parser.add_argument("--live-seconds", type=float, default=30.0, help="duration of the live replay")
-    parser.add_argument("--batch", type=int, default=64, help="batch size in batch mode")
+    parser.add_argument("--batch", type=int, default=256, help="posts per pipeline call in batch mode (as govmod scan)")
     parser.add_argument("--skip-reference", action="store_true", help="do not time the BERT-base reference")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--scan", type=int, metavar="N", help="only time `govmod scan` of N synthetic posts")
     args = parser.parse_args(argv)
+    if args.scan:
+        out = time_scan(args.scan)
+        print(json.dumps(out, indent=2))
+        return 0 if out["exit_code"] == 0 else 1
 
     import torch
 

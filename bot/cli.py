@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", type=Path, help="input files (format detected automatically)")
     p.add_argument("--out", type=Path, help="write one JSON verdict per input message here")
     p.add_argument("--db", type=Path, help="SQLite database (default: GOVMOD_DATABASE__PATH or govmod.db)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=256, help="posts per pipeline call (bigger = less padding)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=_cmd_scan)
 

@@ -71,7 +71,7 @@ class Progress:
 
 async def scan(
     inputs: list[Path], db: Database, pipeline: Pipeline, *, out: Path | None = None,
-    batch_size: int = 64, defaults: dict[str, float] | None = None, progress: Progress | None = None,
+    batch_size: int = 256, defaults: dict[str, float] | None = None, progress: Progress | None = None,
 ) -> ScanSummary:
     """Score every message of the inputs into db; write the output contract once all input was seen."""
     service = ScanService(pipeline, db, defaults)

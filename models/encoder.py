@@ -78,25 +78,37 @@ class Encoder:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
-        """Run the model over texts in batches of similar token length (little padding)."""
-        torch = self._torch
-        lengths = [len(ids) for ids in self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]]
+    def _batches(self, lengths: Sequence[int]) -> list[np.ndarray]:
+        """Group text indices by token length under a padded-token budget (short texts in big batches)."""
         order = np.argsort(lengths, kind="stable")
+        budget = self.batch_size * 64  # padded tokens per forward pass: 32 texts of 64 tokens, or 8 of 256
+        batches: list[np.ndarray] = []
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and (end - start + 1) * lengths[order[end]] <= budget and end - start < 128:
+                end += 1
+            batches.append(order[start:end])
+            start = end
+        return batches
+
+    def _encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
+        """Run the model over texts in batches of similar token length (little padding), tokenising once."""
+        torch = self._torch
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         result = np.zeros((len(texts), EMBED_DIM), dtype=np.float32)
+        pad = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
-            for start in range(0, len(texts), self.batch_size):
-                idx = order[start : start + self.batch_size]
-                batch = self.tokenizer(
-                    [texts[i] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                )
-                hidden = self.model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                result[idx] = pooled.numpy()
+            for idx in self._batches([len(x) for x in ids]):
+                width = max(len(ids[i]) for i in idx)
+                input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                for row, i in enumerate(idx):
+                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+                    mask[row, : len(ids[i])] = 1
+                hidden = self.model(input_ids=input_ids, attention_mask=mask,
+                                    token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+                weights = mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                result[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
         return result
