@@ -17,7 +17,7 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-REQUIRED_COGS = ("cogs.watcher", "cogs.review", "cogs.admin")
+REQUIRED_COGS = ("cogs.watcher", "cogs.review", "cogs.admin", "cogs.maintenance")
 OPTIONAL_COGS = ("cogs.reports", "cogs.threats")  # written separately; loaded when importable
 
 

@@ -44,14 +44,21 @@ log = logging.getLogger(__name__)
 
 MAX_MATCHES = 20  # strongest matches linked per post; enough to join a campaign, bounded cost
 MAX_CAMPAIGN_POSTS = 2000  # post ids remembered per campaign (counts stay exact)
-REVISION_DELTA = 0.01  # a revised score is reported when it moves at least this much
+REVISION_DELTA = 0.01  # a revised score is reported when it moves at least this much ...
+LOW_REVISION_DELTA = 0.05  # ... or this much while far below the threshold (large organic clusters stay cheap)
 _EMPTY = DetectorOutput(score=0.0, evidence={}, cluster=None, eligible=True)
 
 
-def _differs(old: DetectorOutput, new: DetectorOutput) -> bool:
-    """Return True when a revision is worth sending: new campaign, score moved, new members or signals."""
-    keys = ("accounts", "reaction_brigade", "join_raid_members")
-    return (old.cluster != new.cluster or abs(old.score - new.score) >= REVISION_DELTA
+def _differs(old: DetectorOutput, new: DetectorOutput, threshold: float) -> bool:
+    """Return True when a revision is worth sending: new campaign, score moved, or a brigade/raid appeared.
+
+    A new member alone does not revise every earlier post (that made a large organic cluster cost
+    O(cluster size) per batch); the case evidence is refreshed from the newest post anyway.
+    """
+    keys = ("reaction_brigade", "join_raid_members")
+    near = max(old.score, new.score) >= 0.5 * threshold
+    delta = REVISION_DELTA if near else LOW_REVISION_DELTA
+    return (old.cluster != new.cluster or abs(old.score - new.score) >= delta
             or any(old.evidence.get(k) != new.evidence.get(k) for k in keys))
 
 
@@ -303,7 +310,7 @@ class CoordinationDetector:
                                      cluster=camp.id, eligible=True)
                 for pid in camp.post_ids:
                     old = self._emitted.get(pid)
-                    if old is None or _differs(old, out):
+                    if old is None or _differs(old, out, self.default_threshold):
                         changed[pid] = out
                         self._emitted[pid] = out
         return changed
