@@ -278,8 +278,11 @@ class AiTextDetector:
             record.add(post.id, logit, words)
             self._put(key, record)
         author_score = self.author_score(record) if record.window_messages else None
-        qualifies = self.author_qualifies(record) and not post.is_bot
-        score = max(message_score, author_score) if qualifies and author_score is not None else message_score
+        qualifies = self.author_qualifies(record) and not post.is_bot and author_score is not None
+        if words >= MIN_WORDS:
+            score = max(message_score, author_score) if qualifies else message_score  # type: ignore[type-var]
+        else:  # a short message is judged only through its author's record, never on its own text
+            score = author_score if qualifies else message_score
         evidence: dict[str, Any] = {
             "message_score": round(message_score, 4),
             "words": words,

@@ -103,6 +103,20 @@ def test_casual_author_never_reaches_author_flag() -> None:
     assert out.score < det.default_threshold
 
 
+def test_short_llm_like_message_from_a_human_author_with_history_is_not_flagged() -> None:
+    """A member with enough history but a human author score: a short LLM-like reply must not flag."""
+    det = fake_detector()
+    for i in range(25):
+        p = post(i, HUMAN_TEXT)
+        det.score([p], ctx_for([p], [-1.0]))
+    short = post(99, "👍 no rush")
+    (out,) = det.score([short], ctx_for([short], [3.0]))
+    assert out.evidence["message_score"] > det.default_threshold  # the text alone looks LLM-like
+    assert out.evidence["author_score"] < det.default_threshold
+    verdict = Pipeline(None, [det]).verdict(short, {det.name: out}, Policy())
+    assert verdict.flags == ()
+
+
 def test_author_record_is_bounded_and_replaces_rescored_posts() -> None:
     rec = AuthorRecord()
     for i in range(100):
