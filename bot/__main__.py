@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 TOKEN_HELP = (
     "Create a bot at https://discord.com/developers/applications (your application -> Bot -> Reset Token), "
-    "then put it in .env as GOVMOD_DISCORD__TOKEN=... (the token only, without 'Bot '). See the README, section Going live."
+    "then put it in .env as GOVMOD_DISCORD__TOKEN=... (the token only, without 'Bot '). "
+    "See the README, section Going live."
 )
 INTENTS_HELP = (
     "Discord refused the privileged gateway intents govmod needs. Open "

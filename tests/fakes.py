@@ -62,7 +62,7 @@ class PhraseCampaignDetector:
             if self.phrase in text.lower():
                 self.members[post.id] = post.author_id
         now_hit = len(set(self.members.values())) >= self.min_accounts
-        for post, text in zip(posts, ctx.texts, strict=True):
+        for text in ctx.texts:
             outs.append(self._output() if self.phrase in text.lower() else DetectorOutput(0.0))
         if now_hit and not before:
             batch_ids = {p.id for p in posts}
