@@ -202,6 +202,41 @@ def time_scan(n: int) -> dict[str, Any]:
             "stderr_tail": proc.stderr[-500:] if proc.returncode else ""}
 
 
+async def time_flood(pipeline: Pipeline, posts: list[Post], settings: Settings) -> dict[str, Any]:
+    """Submit posts all at once through the live path; measure event-loop lag (what delays the heartbeat)."""
+    from bot.live import LiveScorer, freeze_heap
+    from bot.service import ScanService
+    from bot.storage import Database
+
+    freeze_heap()  # as `govmod run` does once the models are loaded
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await Database.open(Path(tmp) / "flood.db")
+        live = LiveScorer(ScanService(pipeline, db), queue_max=settings.pipeline.queue_max,
+                          batch_max=settings.pipeline.batch_max, batch_wait_ms=settings.pipeline.batch_wait_ms)
+        live.start()
+        lags: list[float] = []
+        stop = asyncio.Event()
+
+        async def monitor() -> None:
+            while not stop.is_set():
+                start = time.perf_counter()
+                await asyncio.sleep(0.005)
+                lags.append((time.perf_counter() - start - 0.005) * 1000)
+
+        watcher = asyncio.create_task(monitor())
+        started = time.perf_counter()
+        await asyncio.gather(*(live.submit(p) for p in posts))
+        await live.flush(timeout=600)
+        seconds = time.perf_counter() - started
+        stop.set()
+        await watcher
+        await live.stop()
+        await db.close()
+    stats = live.stats()
+    return {"messages": len(posts), "scored": stats.scored, "dropped": stats.dropped, "seconds": round(seconds, 1),
+            "max_queue_depth": stats.max_depth, "max_event_loop_lag_ms": round(max(lags, default=0.0), 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print JSON; exit 1 if the live queue grows without bound."""
     parser = argparse.ArgumentParser(prog="govmod bench", description=__doc__)
@@ -209,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="arrival rate for the live path (messages/s)")
     parser.add_argument("--live-seconds", type=float, default=30.0, help="duration of the live replay")
     parser.add_argument("--batch", type=int, default=256, help="posts per pipeline call in batch mode (as govmod scan)")
+    parser.add_argument("--flood", type=int, default=1000, help="messages submitted at once (back-pressure check)")
     parser.add_argument("--skip-reference", action="store_true", help="do not time the BERT-base reference")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--scan", type=int, metavar="N", help="only time `govmod scan` of N synthetic posts")
@@ -238,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     fresh = load_pipeline(settings)  # fresh detector state for the live replay
     del pipeline
     result["live"] = asyncio.run(time_live(fresh, live_posts, args.rate, settings))
+    flood_posts = make_posts(message_mix(args.flood, seed=123), start=datetime(2026, 11, 24, tzinfo=UTC),
+                             spacing_s=0.01)
+    result["flood"] = asyncio.run(time_flood(fresh, [replace(p, id=f"f{p.id}") for p in flood_posts], settings))
     result["peak_rss_mb_bot"] = round(peak_rss_mb(), 1)  # all models loaded, before the reference model exists
     if not args.skip_reference:
         result["reference_bert_base"] = time_bert_reference(texts, 32)
