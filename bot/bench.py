@@ -237,6 +237,34 @@ async def time_flood(pipeline: Pipeline, posts: list[Post], settings: Settings) 
             "max_queue_depth": stats.max_depth, "max_event_loop_lag_ms": round(max(lags, default=0.0), 1)}
 
 
+def int8_check(texts: list[str]) -> dict[str, Any]:
+    """Compare the encoder with an int8 dynamically quantised copy: speed and how far the embeddings move."""
+    import copy
+    import warnings
+
+    import numpy as np
+    import torch
+
+    from models.encoder import Encoder
+    from models.normalize import normalize
+
+    normalised = [normalize(t) for t in texts]
+    fp32 = Encoder(cache_size=0)
+    int8 = Encoder(cache_size=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still works in 2.13
+        int8.model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32.model), {torch.nn.Linear},
+                                                            dtype=torch.qint8)
+    timings, vectors = {}, {}
+    for name, enc in (("fp32", fp32), ("int8", int8)):
+        started = time.perf_counter()
+        vectors[name] = enc.encode(normalised)
+        timings[name] = round(len(texts) / (time.perf_counter() - started), 1)
+    cosine = np.sum(vectors["fp32"] * vectors["int8"], axis=1)
+    return {"fp32_texts_per_s": timings["fp32"], "int8_texts_per_s": timings["int8"],
+            "cosine_mean": round(float(cosine.mean()), 4), "cosine_min": round(float(cosine.min()), 4)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print JSON; exit 1 if the live queue grows without bound."""
     parser = argparse.ArgumentParser(prog="govmod bench", description=__doc__)
@@ -247,8 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flood", type=int, default=1000, help="messages submitted at once (back-pressure check)")
     parser.add_argument("--skip-reference", action="store_true", help="do not time the BERT-base reference")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--int8", action="store_true", help="only compare the encoder with an int8 copy")
     parser.add_argument("--scan", type=int, metavar="N", help="only time `govmod scan` of N synthetic posts")
     args = parser.parse_args(argv)
+    if args.int8:
+        print(json.dumps(int8_check(message_mix(args.messages)), indent=2))
+        return 0
     if args.scan:
         out = time_scan(args.scan)
         print(json.dumps(out, indent=2))
