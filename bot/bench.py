@@ -265,6 +265,20 @@ def int8_check(texts: list[str]) -> dict[str, Any]:
             "cosine_mean": round(float(cosine.mean()), 4), "cosine_min": round(float(cosine.min()), 4)}
 
 
+def lm_check(texts: list[str]) -> dict[str, Any]:
+    """Time the SmolLM2 feature pass (not in the default pipeline) against the shared encoder."""
+    from models.encoder import Encoder
+    from models.lm_features import LmScorer
+    from models.normalize import normalize
+
+    rates = {}
+    for name, run in (("encoder", Encoder(cache_size=0).encode), ("smollm2_features", LmScorer().features)):
+        started = time.perf_counter()
+        run([normalize(t) for t in texts])
+        rates[f"{name}_texts_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
+    return {"texts": len(texts), **rates}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print JSON; exit 1 if the live queue grows without bound."""
     parser = argparse.ArgumentParser(prog="govmod bench", description=__doc__)
@@ -275,9 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flood", type=int, default=1000, help="messages submitted at once (back-pressure check)")
     parser.add_argument("--skip-reference", action="store_true", help="do not time the BERT-base reference")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--lm", action="store_true", help="only time the SmolLM2 features against the encoder")
     parser.add_argument("--int8", action="store_true", help="only compare the encoder with an int8 copy")
     parser.add_argument("--scan", type=int, metavar="N", help="only time `govmod scan` of N synthetic posts")
     args = parser.parse_args(argv)
+    if args.lm:
+        print(json.dumps(lm_check(message_mix(args.messages)), indent=2))
+        return 0
     if args.int8:
         print(json.dumps(int8_check(message_mix(args.messages)), indent=2))
         return 0

@@ -96,6 +96,12 @@ class Post:
         return self.author_created_at or snowflake_time(self.author_id)
 
     @property
+    def account_age_days(self) -> float | None:
+        """Return how old the author's account was when this post was made, in days (None if unknown)."""
+        created = self.account_created_at
+        return (self.created_at - created).total_seconds() / 86400 if created else None
+
+    @property
     def topic_id(self) -> str:
         """Return the proposal thread (or channel) this post belongs to."""
         return self.thread_id or self.channel_id

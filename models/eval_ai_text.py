@@ -42,6 +42,20 @@ HUMAN_TWEETS = ("tweepfake_human", "tweeteval")
 AUTHOR_SIZE = 10
 
 
+
+def lm_rows(texts: list[str]) -> np.ndarray:
+    """Return SmolLM2 features of texts, cached per text; the LM is loaded only on a cache miss."""
+    from models.lm_features import LmScorer  # torch + GGUF loading only when the LM study runs
+
+    scorer: list[LmScorer] = []
+
+    def compute(batch: list[str]) -> np.ndarray:
+        if not scorer:
+            scorer.append(LmScorer())
+        return scorer[0].features(batch)
+
+    return cached_rows(texts, "smollm2", compute)
+
 def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
     """Return the area under the ROC curve (probability a positive outranks a negative, ties half)."""
     scores = np.concatenate([pos, neg]).astype(np.float64)
@@ -156,7 +170,6 @@ def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
 
 def lm_study(rows: list[Row], n: int, l2: float) -> dict[str, Any]:
     """Compare LOGO with and without SmolLM2 features on a stratified subsample of n texts."""
-    from models.lm_features import LmScorer
 
     rng = np.random.default_rng(SEED)
     per_gen = n // (2 * len(GENERATORS))
@@ -170,14 +183,7 @@ def lm_study(rows: list[Row], n: int, l2: float) -> dict[str, Any]:
                if r.label == 0 and r.split == split and (pool is None or r.source in pool)]
         sub += [rows[i] for i in rng.choice(idx, min(int(n_human * share), len(idx)), replace=False)]
     texts = [r.text for r in sub]
-    scorer: list[LmScorer] = []
-
-    def compute(batch: list[str]) -> np.ndarray:
-        if not scorer:
-            scorer.append(LmScorer())
-        return scorer[0].features(batch)
-
-    lm = cached_rows(texts, "smollm2", compute)
+    lm = lm_rows(texts)
     base = features(texts)
     y = np.array([r.label for r in sub])
     test_h = np.array([r.split == "test" and r.source in HUMAN_TWEETS for r in sub])
@@ -198,7 +204,7 @@ def lm_long_study(rows: list[Row], n: int) -> dict[str, float]:
     train chunks; tests on n/2 test chunks (split by article, never trained on).
     """
     from models.ai_text import AiTextDetector
-    from models.lm_features import LM_NAMES, LmScorer
+    from models.lm_features import LM_NAMES
 
     rng = np.random.default_rng(SEED)
 
@@ -211,14 +217,7 @@ def lm_long_study(rows: list[Row], n: int) -> dict[str, float]:
     test = pick("gpt35_corpus", "test", k) + pick("gpt35_corpus_human", "test", k)
     texts = [rows[i].text for i in train + test]
     y = np.array([rows[i].label for i in train + test])
-    scorer: list[LmScorer] = []
-
-    def compute(batch: list[str]) -> np.ndarray:
-        if not scorer:
-            scorer.append(LmScorer())
-        return scorer[0].features(batch)
-
-    lm = cached_rows(texts, "smollm2", compute)
+    lm = lm_rows(texts)
     det = AiTextDetector.load()
     raw = det.head.contributions(features(texts)).sum(1) + det.head.intercept
     nt, yt = len(train), y[len(train):]

@@ -59,11 +59,6 @@ def staff_words(name: str) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def age_days(post: Post) -> float | None:
-    """Return the author's account age in days when the post (or name change) happened."""
-    created = post.account_created_at
-    return (post.created_at - created).total_seconds() / 86400 if created else None
-
 
 class ImpersonationDetector:
     """Score a member's names against the guild's staff names and staff-sounding words (no discord here)."""
@@ -127,7 +122,7 @@ class ImpersonationDetector:
         names = names_of(post)
         if not names:
             return DetectorOutput(0.0, eligible=False)
-        age = age_days(post)
+        age = post.account_age_days
         score, reasons = self.judge(names, guild.staff_names, age)
         key = (post.guild_id, post.author_id, "|".join(fold_name(n) for n in names))
         first = key not in self._seen

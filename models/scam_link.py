@@ -93,11 +93,6 @@ def lookalike(link: Link, protected: Iterable[str]) -> tuple[float, str] | None:
     return best
 
 
-def account_age_days(post: Post) -> float | None:
-    """Return how old the author's account was when they posted, in days."""
-    created = post.account_created_at
-    return (post.created_at - created).total_seconds() / 86400 if created else None
-
 
 class ScamLinkDetector:
     """Score posts for wallet-drainer, fake-airdrop and phishing links; no network look-ups."""
@@ -183,7 +178,7 @@ class ScamLinkDetector:
         if lures:
             weights.append(0.25 if len(lures) == 1 else 0.45)
             reasons.append("lure words: " + ", ".join(lures))
-        age = account_age_days(post)
+        age = post.account_age_days
         if age is not None and age < self.fresh_days:
             weights.append(0.35 if age < 2 else 0.2)
             reasons.append(f"posted by an account {max(age, 0):.1f} days old")
