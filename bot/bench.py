@@ -90,7 +90,8 @@ def time_pipeline(pipeline: Pipeline, posts: list[Post], batch: int) -> dict[str
         t = time.perf_counter()
         contexts.append((posts[i : i + batch], pipeline.context(posts[i : i + batch])))
         enc_s += time.perf_counter() - t
-    per = {"encoder+normalise": round(len(posts) / enc_s, 1)}
+    stage = "+".join(["encoder", *(pipeline.encoder.branches if pipeline.encoder is not None else []), "normalise"])
+    per = {stage: round(len(posts) / enc_s, 1)}  # the shared pass, branches included (toxicity runs there)
     for det in pipeline.detectors:
         t = time.perf_counter()
         for chunk, ctx in contexts:

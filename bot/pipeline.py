@@ -21,6 +21,7 @@ class BatchContext:
 
     texts: list[str]  # normalised scoring text, one per post
     embeddings: np.ndarray | None  # (n, 384) unit rows from the shared encoder, or None
+    branches: dict[str, np.ndarray] = field(default_factory=dict)  # encoder branch name -> (n, d) rows
 
 
 @runtime_checkable
@@ -83,9 +84,15 @@ class Pipeline:
     """Shared encoder pass + all detectors over one batch; synchronous, so run it off the event loop."""
 
     def __init__(self, encoder: Any | None, detectors: Sequence[Detector]) -> None:
-        """Keep the loaded encoder and detectors; nothing is loaded here."""
+        """Keep the loaded encoder and detectors, and attach the detectors' encoder branches to the encoder."""
         self.encoder = encoder
         self.detectors = list(detectors)
+        for det in self.detectors:
+            branch = getattr(det, "encoder_branch", None)
+            if branch is not None:
+                if encoder is None:
+                    raise ValueError(f"detector {det.name!r} runs a branch of the shared encoder: pass an encoder")
+                encoder.add_branch(branch)
 
     @property
     def model_versions(self) -> dict[str, str]:
@@ -110,8 +117,10 @@ class Pipeline:
         """Normalise and embed a batch once."""
         texts = [normalize(p.scoring_text) for p in posts]
         needs = self.encoder is not None and any(d.needs_embedding for d in self.detectors)
-        embeddings = self.encoder.encode(texts) if needs and texts else None
-        return BatchContext(texts=texts, embeddings=embeddings)
+        if not (needs and texts):
+            return BatchContext(texts=texts, embeddings=None)
+        encoded = self.encoder.encode_all(texts)
+        return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=encoded.branches)
 
     def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy]) -> list[Verdict]:
         """Score a batch and return one verdict per post, in order."""

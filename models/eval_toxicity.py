@@ -1,8 +1,8 @@
-"""Evaluate the toxicity head on data it was not trained on; print a table, optionally write JSON.
+"""Evaluate the toxicity detector on data it was not trained on; print a table, optionally write JSON.
 
 Run: ``python -m models.eval_toxicity [--weights DIR] [--json FILE] [--skip-cross] [--strict]``.
 
-1. held-out: the shipped head on TweetEval offensive and hate validation splits;
+1. held-out: the shipped detector on TweetEval offensive and hate validation splits;
 2. cross-dataset: the same recipe (hyperparameters from the shipped metadata) retrained without
    one data set and tested on it (without Davidson -> Davidson; Davidson only -> TweetEval val);
 3. identity-term bias: false-positive rate on neutral (label_hate 0) ToxiGen sentences per target
@@ -20,16 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from models.toxicity import WEIGHTS_DIR, ToxicityDetector
+from models.toxicity import WEIGHTS_DIR, ToxicityDetector, combine
 from models.train_toxicity import (
     TRAIN_SOURCES,
-    EmbeddingCache,
-    Recipe,
-    Stacked,
-    fit_model,
-    predict_model,
+    Rows,
+    TapStates,
+    fit_branch,
+    load_rows,
+    predict_logits,
     prf_at,
-    stack,
+    recipe_from,
 )
 from models.train_toxicity import auroc as _auroc
 
@@ -57,41 +57,56 @@ def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
     }
 
 
-def _predict(det: ToxicityDetector, data: Stacked) -> np.ndarray:
-    return det.predict(data.x, data.texts)
+class Shipped:
+    """The shipped detector on the shared encoder, scoring texts exactly as the pipeline does."""
+
+    def __init__(self, det: ToxicityDetector) -> None:
+        """Load the shared encoder; the detector's branch is attached on first use."""
+        from models.encoder import Encoder
+
+        self.det = det
+        self.encoder = Encoder(cache_size=0)
+
+    def scores(self, rows: Rows) -> np.ndarray:
+        """Return the detector's scores of the rows' normalised texts."""
+        return self.det.predict(self.encoder, rows.texts)
 
 
-def held_out(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
-    """Return metrics of the shipped head on the validation splits it never saw."""
+def held_out(model: Shipped) -> dict[str, Any]:
+    """Return metrics of the shipped detector on the validation splits it never saw."""
     out: dict[str, Any] = {}
     for name in HELD_OUT:
-        data = stack(cache, [name])
-        out[name] = binary_metrics(data.y, _predict(det, data), det.default_threshold)
+        rows = load_rows([name])
+        out[name] = binary_metrics(rows.toxic, model.scores(rows), model.det.default_threshold)
         out[name]["auroc_target"] = TARGETS[name]
     return out
 
 
-def cross_dataset(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
-    """Retrain the shipped recipe without a data set and test on it."""
-    hp = det.meta.get("hyperparameters", {})
-    recipe = Recipe(**{k: v for k, v in hp.items() if k in Recipe.__dataclass_fields__})
+def cross_dataset(det: ToxicityDetector) -> dict[str, Any]:
+    """Retrain the shipped recipe without a data set and test on it (slow: two fine-tuning runs)."""
+    recipe = recipe_from(det.meta.get("hyperparameters", {}))
+    states = TapStates(recipe.tap)
     out: dict[str, Any] = {}
     for label, train, tests in CROSS:
-        layers, lexical = fit_model(stack(cache, train), recipe)
+        rows, train_states = states.stacked(train)
+        stored = fit_branch(rows, train_states, recipe, progress=log.info)
         for name in tests:
-            data = stack(cache, [name])
-            p = predict_model(layers, lexical, recipe.lexical_weight, data.x, data.texts)
+            test_rows, test_states = states.stacked([name])
+            p = combine(predict_logits(stored, recipe, test_states))
             out[f"{label} -> {name}"] = {"train": list(train), "test": name,
-                                         **binary_metrics(data.y, p, det.default_threshold)}
+                                         **binary_metrics(test_rows.toxic, p, det.default_threshold)}
     return out
 
 
-def toxigen_bias(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]:
+def toxigen_bias(model: Shipped) -> dict[str, Any]:
     """Return per-target-group false-positive rates on neutral ToxiGen sentences (and toxic recall)."""
-    data = stack(cache, ["toxigen"])
-    examples, _ = cache.load("toxigen")
-    y, p, g = data.y, _predict(det, data), np.array([e.group for e in examples])
-    flagged = p >= det.default_threshold
+    from models import datasets
+
+    rows = load_rows(["toxigen"])
+    y, p = rows.toxic, model.scores(rows)
+    g = np.array([e.group for e in datasets.toxigen()])
+    threshold = model.det.default_threshold
+    flagged = p >= threshold
     per_group: dict[str, Any] = {}
     for group in sorted(set(g.tolist())):
         neutral, toxic = (g == group) & (y == 0), (g == group) & (y == 1)
@@ -104,8 +119,8 @@ def toxigen_bias(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]
         }
     fprs = [v["fpr"] for v in per_group.values() if v["fpr"] is not None]
     return {
-        "threshold": round(det.default_threshold, 4),
-        "overall": {**binary_metrics(y, p, det.default_threshold), "fpr": round(float(flagged[y == 0].mean()), 4)},
+        "threshold": round(threshold, 4),
+        "overall": {**binary_metrics(y, p, threshold), "fpr": round(float(flagged[y == 0].mean()), 4)},
         "fpr_max_minus_min": round(max(fprs) - min(fprs), 4) if fprs else None,
         "groups": per_group,
     }
@@ -113,7 +128,7 @@ def toxigen_bias(det: ToxicityDetector, cache: EmbeddingCache) -> dict[str, Any]
 
 def render(report: dict[str, Any]) -> str:
     """Return the report as a plain-text table."""
-    lines = [f"toxicity head {report['version']} (default threshold {report['threshold']:.3f})", ""]
+    lines = [f"toxicity detector {report['version']} (default threshold {report['threshold']:.3f})", ""]
     head = f"{'evaluation':<52} {'n':>6} {'pos%':>6} {'AUROC':>6} {'F1':>6} {'P':>6} {'R':>6}"
     lines += ["held-out validation (never trained on)", head]
     for name, m in report["held_out"].items():
@@ -144,25 +159,26 @@ def _row(name: str, m: dict[str, Any]) -> str:
 def evaluate(weights_dir: Path, *, cross: bool = True) -> dict[str, Any]:
     """Run every evaluation and return the report as a JSON-able dict."""
     det = ToxicityDetector.load(weights_dir)
-    cache = EmbeddingCache()
+    model = Shipped(det)
     report: dict[str, Any] = {
         "version": det.version,
         "threshold": det.default_threshold,
         "trained_on": det.meta.get("trained_on", list(TRAIN_SOURCES)),
-        "held_out": held_out(det, cache),
-        "toxigen": toxigen_bias(det, cache),
+        "held_out": held_out(model),
+        "toxigen": toxigen_bias(model),
     }
     if cross:
-        report["cross_dataset"] = cross_dataset(det, cache)
+        report["cross_dataset"] = cross_dataset(det)
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     """Evaluate the shipped toxicity head; print a table and optionally write JSON."""
     parser = argparse.ArgumentParser(prog="govmod eval toxicity", description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="folder with toxicity.npz/.json")
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="folder with toxicity.safetensors/.json")
     parser.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
-    parser.add_argument("--skip-cross", action="store_true", help="skip the (slower) cross-dataset retraining")
+    parser.add_argument("--skip-cross", action="store_true",
+                        help="skip the cross-dataset retraining (two fine-tuning runs)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a held-out AUROC is below its target")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -1,4 +1,12 @@
-"""Train the toxicity head on MiniLM embeddings of the shared toxic-language data sets."""
+"""Fine-tune the toxicity branch: MiniLM's top layers (LoRA or in full) and a two-output head.
+
+The layers below the tap are the shared encoder's and stay frozen, so their hidden states are
+computed once per text and the training loop only runs the branch. Outputs: offensive (OLID,
+Davidson hate-or-offensive) and hateful (HatEval, Davidson hate). A row trains only the heads its
+data set labels. Every data set gets equal weight, both classes equal weight within it.
+
+Run: ``python -m models.train_toxicity`` (= ``govmod train toxicity``).
+"""
 
 from __future__ import annotations
 
@@ -6,92 +14,94 @@ import argparse
 import hashlib
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from models import datasets
-from models.datasets import Example
 from models.normalize import normalize
-from models.toxicity import LEX_DIM, Lexical, blend, head_logits, lexical_indices, lexical_logits
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = Path(__file__).resolve().parent / "cache" / "toxicity"
+UNKNOWN = -1  # the data set does not label this output
 
 
-def _tweeteval(task: str, split: str) -> Callable[[], list[Example]]:
-    return lambda: datasets.tweeteval(task, split)
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Labelled texts: normalised text, offensive and hateful labels (1/0/UNKNOWN), data set name."""
+
+    texts: list[str]
+    offensive: np.ndarray
+    hateful: np.ndarray
+    src: np.ndarray
+
+    @property
+    def toxic(self) -> np.ndarray:
+        """Return the label of the combined score: offensive or hateful (whichever the data set labels)."""
+        return np.maximum(self.offensive, self.hateful)
+
+    def subset(self, mask: np.ndarray) -> Rows:
+        """Return the rows where mask is True."""
+        return Rows([t for t, m in zip(self.texts, mask, strict=True) if m], self.offensive[mask],
+                    self.hateful[mask], self.src[mask])
 
 
-# Every labelled set the toxicity work reads, by name. Label 1 = toxic (offensive or hateful).
-LOADERS: dict[str, Callable[[], list[Example]]] = {
-    "tweeteval_offensive_train": _tweeteval("offensive", "train"),
-    "tweeteval_hate_train": _tweeteval("hate", "train"),
-    "davidson": datasets.davidson,
-    "tweeteval_offensive_val": _tweeteval("offensive", "val"),
-    "tweeteval_hate_val": _tweeteval("hate", "val"),
-    "toxigen": datasets.toxigen,
+def _rows(name: str, examples: Sequence[datasets.Example], offensive: Callable[[datasets.Example], int],
+          hateful: Callable[[datasets.Example], int]) -> Rows:
+    return Rows([normalize(e.text) for e in examples], np.array([offensive(e) for e in examples]),
+                np.array([hateful(e) for e in examples]), np.full(len(examples), name))
+
+
+def _label(e: datasets.Example) -> int:
+    return e.label
+
+
+def _unknown(e: datasets.Example) -> int:
+    return UNKNOWN
+
+
+# Every labelled set the toxicity work reads, by name, with the outputs it labels.
+LOADERS: dict[str, Callable[[], Rows]] = {
+    "tweeteval_offensive_train": lambda: _rows("tweeteval_offensive_train", datasets.tweeteval("offensive", "train"),
+                                               _label, _unknown),
+    "tweeteval_hate_train": lambda: _rows("tweeteval_hate_train", datasets.tweeteval("hate", "train"),
+                                          _unknown, _label),
+    "davidson": lambda: _rows("davidson", datasets.davidson(), _label, lambda e: int(e.group == "0")),
+    "tweeteval_offensive_val": lambda: _rows("tweeteval_offensive_val", datasets.tweeteval("offensive", "val"),
+                                             _label, _unknown),
+    "tweeteval_hate_val": lambda: _rows("tweeteval_hate_val", datasets.tweeteval("hate", "val"), _unknown, _label),
+    "toxigen": lambda: _rows("toxigen", datasets.toxigen(), _unknown, _label),
 }
 TRAIN_SOURCES = ("tweeteval_offensive_train", "tweeteval_hate_train", "davidson")
-DEFAULT_HIDDEN = 128
-DEFAULT_L2_GRID = (1e-5,)  # 1e-5 beat 1e-4 on dev (0.8641 vs 0.8618 mean per-source AUROC, MLP alone)
-DEFAULT_EPOCHS = 20
-DEFAULT_LEXICAL_WEIGHT = 0.5
-DEFAULT_LEX_C = 2.0
 
 
-class EmbeddingCache:
-    """Embed normalised texts of a named data set once and keep the array under models/cache/."""
+def load_rows(names: Sequence[str]) -> Rows:
+    """Return the named data sets concatenated."""
+    return concat([LOADERS[n]() for n in names])
 
-    def __init__(self, cache_dir: Path = CACHE_DIR) -> None:
-        """Remember where to cache; the encoder is loaded lazily, only on a cache miss."""
-        self.cache_dir = cache_dir
-        self._encoder: object | None = None
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        if self._encoder is None:
-            import torch
+def concat(parts: Sequence[Rows]) -> Rows:
+    """Return the rows of several data sets, one after the other."""
+    return Rows([t for p in parts for t in p.texts], np.concatenate([p.offensive for p in parts]),
+                np.concatenate([p.hateful for p in parts]), np.concatenate([p.src for p in parts]))
 
-            from models.encoder import Encoder
 
-            torch.set_num_threads(min(2, torch.get_num_threads()))
-            self._encoder = Encoder(cache_size=0)
-        return self._encoder.encode(texts)  # type: ignore[attr-defined]
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """Hyperparameters of the toxicity branch."""
 
-    def embeddings(self, name: str, texts: Sequence[str]) -> np.ndarray:
-        """Return (n, 384) embeddings of the normalised texts; only texts not cached yet are encoded.
-
-        The cache is keyed by normalised text, so a change to normalisation re-encodes only the
-        texts whose normalised form changed.
-        """
-        from models.encoder import Encoder
-
-        norm = [normalize(t) for t in texts]
-        path = self.cache_dir / f"{name}-{Encoder.version}.npz"
-        known: list[str] = []
-        stored = np.zeros((0, 384), dtype=np.float32)
-        if path.exists():
-            with np.load(path) as data:
-                known, stored = [str(t) for t in data["texts"]], data["emb"]
-        index = {t: i for i, t in enumerate(known)}
-        missing = list(dict.fromkeys(t for t in norm if t not in index))
-        if missing:
-            log.info("embedding %d new texts of %s (cache %s)", len(missing), name, path)
-            stored = np.vstack([stored, self._encode(missing).astype(np.float32)])
-            known += missing
-            index.update({t: len(known) - len(missing) + i for i, t in enumerate(missing)})
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            np.savez(path, texts=np.array(known, dtype=object).astype(str), emb=stored)
-        return stored[[index[t] for t in norm]]
-
-    def load(self, name: str) -> tuple[list[Example], np.ndarray]:
-        """Return the examples of a named data set and their embeddings."""
-        examples = LOADERS[name]()
-        return examples, self.embeddings(name, [e.text for e in examples])
+    tap: int = 3  # layers tap..5 are fine-tuned; 0..tap-1 are the shared encoder's
+    rank: int = 16  # LoRA rank; 0 = fine-tune the layers in full
+    lora_scale: float = 2.0
+    lr: float = 5e-4
+    head_lr: float = 1e-3
+    epochs: int = 2
+    batch_size: int = 32
+    seed: int = 0
 
 
 def source_weights(y: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -105,67 +115,6 @@ def source_weights(y: np.ndarray, source: np.ndarray) -> np.ndarray:
             if cell.any():
                 w[cell] = 1.0 / (2 * len(names) * cell.sum())
     return (w * len(y) / w.sum()).astype(np.float32)
-
-
-def fit_head(
-    x: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    *,
-    hidden: int = 0,
-    l2: float = 1e-3,
-    seed: int = 0,
-    epochs: int = 40,
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Fit a weighted logistic regression (hidden=0, L-BFGS) or a one-hidden-layer MLP (Adam).
-
-    Returns the head as numpy layers [(weight (in, out), bias (out,)), ...] for `head_forward`.
-    """
-    import torch
-
-    torch.manual_seed(seed)
-    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-    yt = torch.from_numpy(y.astype(np.float32))
-    wt = torch.from_numpy(w.astype(np.float32))
-    dims = [x.shape[1], hidden, 1] if hidden else [x.shape[1], 1]
-    linears = [torch.nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)]
-    if not hidden:
-        torch.nn.init.zeros_(linears[0].weight)
-        torch.nn.init.zeros_(linears[0].bias)
-
-    def forward(inp: torch.Tensor) -> torch.Tensor:
-        h = inp
-        for i, lin in enumerate(linears):
-            h = lin(h)
-            if i < len(linears) - 1:
-                h = torch.relu(h)
-        return h[:, 0]
-
-    def loss_fn(idx: torch.Tensor | slice) -> torch.Tensor:
-        bce = torch.nn.functional.binary_cross_entropy_with_logits(forward(xt[idx]), yt[idx], reduction="none")
-        penalty = sum((lin.weight**2).sum() for lin in linears)
-        return (bce * wt[idx]).mean() + l2 * penalty
-
-    params = [p for lin in linears for p in lin.parameters()]
-    if not hidden:
-        opt = torch.optim.LBFGS(params, lr=1.0, max_iter=500, tolerance_grad=1e-6, line_search_fn="strong_wolfe")
-
-        def closure() -> torch.Tensor:
-            opt.zero_grad()
-            loss = loss_fn(slice(None))
-            loss.backward()
-            return loss
-
-        opt.step(closure)
-    else:
-        opt = torch.optim.Adam(params, lr=1e-3)
-        gen = torch.Generator().manual_seed(seed)
-        for _ in range(epochs):
-            for idx in torch.randperm(len(xt), generator=gen).split(256):
-                opt.zero_grad()
-                loss_fn(idx).backward()
-                opt.step()
-    return [(lin.weight.detach().numpy().T.copy(), lin.bias.detach().numpy().copy()) for lin in linears]
 
 
 def auroc(y: np.ndarray, p: np.ndarray) -> float:
@@ -222,170 +171,146 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, source: np.ndarray) -> float:
     return float(grid[int(np.argmax(scores))])
 
 
-@dataclass(frozen=True, slots=True)
-class Stacked:
-    """Training rows of several data sets: embeddings, normalised texts, labels, source names."""
+class TapStates:
+    """Hidden states at the tap for named data sets, computed once with the shared encoder (in memory)."""
 
-    x: np.ndarray
-    texts: list[str]
-    y: np.ndarray
-    src: np.ndarray
+    def __init__(self, tap: int) -> None:
+        """Remember the tap; the encoder is loaded on first use."""
+        self.tap = tap
+        self._encoder: Any = None
+        self._states: dict[str, list[Any]] = {}
 
-    def subset(self, mask: np.ndarray) -> Stacked:
-        """Return the rows where mask is True."""
-        return Stacked(self.x[mask], [t for t, m in zip(self.texts, mask, strict=True) if m], self.y[mask],
-                       self.src[mask])
+    @property
+    def encoder(self) -> Any:
+        """Return the shared encoder (loaded once)."""
+        if self._encoder is None:
+            from models.encoder import Encoder
 
+            self._encoder = Encoder(cache_size=0)
+        return self._encoder
 
-def stack(cache: EmbeddingCache, names: Sequence[str]) -> Stacked:
-    """Return the named data sets concatenated."""
-    xs, texts, ys, srcs = [], [], [], []
-    for name in names:
-        examples, emb = cache.load(name)
-        xs.append(emb)
-        texts += [normalize(e.text) for e in examples]
-        ys.append(np.array([e.label for e in examples], dtype=np.int64))
-        srcs.append(np.full(len(examples), name))
-    return Stacked(np.vstack(xs), texts, np.concatenate(ys), np.concatenate(srcs))
+    def of(self, name: str, rows: Rows) -> list[Any]:
+        """Return the states of a named data set's rows (computed on first request)."""
+        if name not in self._states:
+            start = time.perf_counter()
+            self._states[name] = self.encoder.hidden_states(rows.texts, self.tap)
+            log.info("tap states of %s: %d texts in %.0f s", name, len(rows.texts), time.perf_counter() - start)
+        return self._states[name]
 
-
-def lexical_matrix(texts: Sequence[str]) -> Any:
-    """Return the sparse (n, LEX_DIM) hashed n-gram matrix the detector computes at run time."""
-    import scipy.sparse as sp
-
-    rows, cols, vals = [], [], []
-    for i, text in enumerate(texts):
-        idx = lexical_indices(text)
-        if not len(idx):
-            continue
-        rows += [i] * len(idx)
-        cols += idx.tolist()
-        vals += [1.0 / np.sqrt(len(idx))] * len(idx)
-    return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(len(texts), LEX_DIM))
+    def stacked(self, names: Sequence[str]) -> tuple[Rows, list[Any]]:
+        """Return the named data sets' rows and states, concatenated."""
+        parts = {n: LOADERS[n]() for n in names}
+        states = [s for n in names for s in self.of(n, parts[n])]
+        return concat([parts[n] for n in names]), states
 
 
-def fit_lexical(texts: Sequence[str], y: np.ndarray, w: np.ndarray, c: float = DEFAULT_LEX_C) -> Lexical:
-    """Fit the hashed bag-of-words logistic regression (scikit-learn, training only)."""
-    from sklearn.linear_model import LogisticRegression
+def fit_branch(rows: Rows, states: list[Any], recipe: Recipe, *,
+               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Train the branch on rows and return its stored tensors (LoRA factors or full layers, norms, head)."""
+    from models.toxicity_lora import train_branch
 
-    model = LogisticRegression(C=c, max_iter=3000).fit(lexical_matrix(texts), y, sample_weight=w)
-    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
-
-
-@dataclass(frozen=True, slots=True)
-class Recipe:
-    """Hyperparameters of the toxicity head."""
-
-    hidden: int = DEFAULT_HIDDEN
-    l2: float = DEFAULT_L2_GRID[0]
-    seed: int = 0
-    epochs: int = DEFAULT_EPOCHS
-    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
-    lexical_c: float = DEFAULT_LEX_C
+    return train_branch(rows, states, recipe, source_weights(rows.toxic, rows.src), progress=progress)
 
 
-def fit_model(data: Stacked, recipe: Recipe) -> tuple[list[tuple[np.ndarray, np.ndarray]], Lexical | None]:
-    """Fit the embedding head and (if lexical_weight > 0) the lexical component on data."""
-    w = source_weights(data.y, data.src)
-    layers = fit_head(data.x, data.y, w, hidden=recipe.hidden, l2=recipe.l2, seed=recipe.seed, epochs=recipe.epochs)
-    lexical = fit_lexical(data.texts, data.y, w, recipe.lexical_c) if recipe.lexical_weight > 0 else None
-    return layers, lexical
+def predict_logits(stored: dict[str, Any], recipe: Recipe, states: list[Any]) -> np.ndarray:
+    """Return (n, 2) logits of the branch built exactly as the detector builds it."""
+    from models.encoder import minilm_path
+    from models.toxicity_branch import merged_branch
+    from models.toxicity_lora import logits_of
+
+    return logits_of(merged_branch(stored, recipe.tap, recipe.lora_scale, minilm_path()), states)
 
 
-def predict_model(layers: Sequence[tuple[np.ndarray, np.ndarray]], lexical: Lexical | None, weight: float,
-                  x: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-    """Return blended probabilities, exactly as the detector computes them."""
-    lex = lexical_logits(texts, *lexical) if lexical is not None else None
-    return blend(head_logits(layers, x), lex, weight)
+def metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Return n, AUROC and F1 at the threshold."""
+    return {"n": int(len(y)), "auroc": round(auroc(y, p), 4), "f1": round(prf_at(y, p, threshold)[2], 4)}
 
 
-def train(sources: Sequence[str], recipe: Recipe, l2_grid: Sequence[float], dev_frac: float = 0.1,
-          cache: EmbeddingCache | None = None) -> tuple[list, Lexical | None, dict[str, Any]]:
-    """Choose L2 and the threshold on a seeded dev split, then refit on all training data.
+def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, dev_frac: float = 0.1,
+          tap_states: TapStates | None = None) -> tuple[dict[str, Any], dict[str, Any], TapStates]:
+    """Train on all but a seeded dev split, choose the threshold on dev; return tensors, metadata and states."""
+    from models.toxicity import combine
 
-    Returns the head's layers, the lexical component and the metadata to store beside them.
-    """
-    data = stack(cache or EmbeddingCache(), sources)
-    is_dev = dev_split(data.y, data.src, dev_frac, recipe.seed)
-    fit, dev = data.subset(~is_dev), data.subset(is_dev)
-    search: dict[str, float] = {}
-    best: tuple[float, Recipe, np.ndarray] | None = None
-    for l2 in l2_grid:
-        trial = replace(recipe, l2=l2)
-        layers, lexical = fit_model(fit, trial)
-        p_dev = predict_model(layers, lexical, trial.lexical_weight, dev.x, dev.texts)
-        score = per_source(dev.y, p_dev, dev.src)
-        search[f"{l2:g}"] = round(score, 4)
-        log.info("l2=%g: mean per-source dev AUROC %.4f", l2, score)
-        if best is None or score > best[0]:
-            best = (score, trial, p_dev)
-    assert best is not None
-    dev_auroc, recipe, p_dev = best
-    threshold = choose_threshold(dev.y, p_dev, dev.src)
-    layers, lexical = fit_model(data, recipe)
-    dev_metrics = {
-        name: {"n": int(m.sum()), "auroc": round(auroc(dev.y[m], p_dev[m]), 4),
-               "f1": round(prf_at(dev.y[m], p_dev[m], threshold)[2], 4)}
-        for name in sources
-        for m in [dev.src == name]
-    }
+    cache = tap_states or TapStates(recipe.tap)
+    rows, states = cache.stacked(sources)
+    is_dev = dev_split(rows.toxic, rows.src, dev_frac, recipe.seed)
+    fit_states = [s for s, d in zip(states, is_dev, strict=True) if not d]
+    dev_states = [s for s, d in zip(states, is_dev, strict=True) if d]
+    stored = fit_branch(rows.subset(~is_dev), fit_states, recipe, progress=log.info)
+    dev = rows.subset(is_dev)
+    p_dev = combine(predict_logits(stored, recipe, dev_states))
+    threshold = choose_threshold(dev.toxic, p_dev, dev.src)
     meta: dict[str, Any] = {
         "default_threshold": threshold,
-        "lexical_weight": recipe.lexical_weight,
-        "hyperparameters": {**asdict(recipe), "dev_frac": dev_frac, "l2_search_dev_auroc": search},
-        "trained_on": {name: int((data.src == name).sum()) for name in sources},
-        "encoder": "all-MiniLM-L6-v2 (normalised text)",
-        "metrics": {"dev_mean_auroc": round(dev_auroc, 4), "dev": dev_metrics},
+        "tap": recipe.tap,
+        "lora_scale": recipe.lora_scale,
+        "outputs": ["offensive", "hateful"],
+        "hyperparameters": {**asdict(recipe), "dev_frac": dev_frac},
+        "trained_on": {name: int(((rows.src == name) & ~is_dev).sum()) for name in sources},
+        "encoder": "all-MiniLM-L6-v2 (normalised text); layers below the tap shared",
+        "metrics": {
+            "dev_mean_auroc": round(per_source(dev.toxic, p_dev, dev.src), 4),
+            "dev": {name: metrics(dev.toxic[m], p_dev[m], threshold) for name in sources for m in [dev.src == name]},
+        },
     }
-    return layers, lexical, meta
+    return stored, meta, cache
 
 
-def _version(layers: Sequence[tuple[np.ndarray, np.ndarray]], lexical: Lexical | None, hidden: int) -> str:
-    arrays = [a for pair in layers for a in pair] + ([lexical[0]] if lexical is not None else [])
-    digest = hashlib.sha1(b"".join(np.asarray(a, dtype=np.float32).tobytes() for a in arrays))
-    kind = (f"mlp{hidden}" if hidden else "logreg") + ("-lex" if lexical is not None else "")
-    return f"toxicity-{kind}-{digest.hexdigest()[:8]}"
+def recipe_from(hyperparameters: dict[str, Any]) -> Recipe:
+    """Return the Recipe stored in a model's metadata (unknown keys ignored)."""
+    names = {f.name for f in fields(Recipe)}
+    return Recipe(**{k: v for k, v in hyperparameters.items() if k in names})
 
 
-def held_out_metrics(layers: Sequence[tuple[np.ndarray, np.ndarray]], lexical: Lexical | None, weight: float,
-                     threshold: float) -> dict[str, Any]:
+def version_of(stored: dict[str, Any], recipe: Recipe) -> str:
+    """Return a version string naming the recipe and hashing the trained tensors."""
+    digest = hashlib.sha1()
+    for key in sorted(stored):
+        digest.update(key.encode())
+        digest.update(stored[key].detach().float().numpy().tobytes())
+    kind = f"lora{recipe.rank}" if recipe.rank else "full"
+    return f"toxicity-ft{6 - recipe.tap}-{kind}-{digest.hexdigest()[:8]}"
+
+
+def held_out_metrics(stored: dict[str, Any], recipe: Recipe, threshold: float, cache: TapStates) -> dict[str, Any]:
     """Return AUROC and F1 on the TweetEval validation splits (never used for training)."""
-    cache = EmbeddingCache()
+    from models.toxicity import combine
+
     out = {}
     for name in ("tweeteval_offensive_val", "tweeteval_hate_val"):
-        data = stack(cache, [name])
-        p = predict_model(layers, lexical, weight, data.x, data.texts)
-        out[name] = {"auroc": round(auroc(data.y, p), 4), "f1": round(prf_at(data.y, p, threshold)[2], 4)}
+        rows, states = cache.stacked([name])
+        out[name] = metrics(rows.toxic, combine(predict_logits(stored, recipe, states)), threshold)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Train the toxicity head and write models/weights/toxicity.{npz,json}."""
-    from models.toxicity import WEIGHTS_DIR, save_head
+    """Train the toxicity branch and write models/weights/toxicity.{safetensors,json}."""
+    from models.toxicity import META_FILE, WEIGHTS_DIR, WEIGHTS_FILE
+    from models.toxicity_branch import save_branch
 
-    parser = argparse.ArgumentParser(prog="govmod train toxicity", description=__doc__)
+    defaults = Recipe()
+    parser = argparse.ArgumentParser(prog="govmod train toxicity", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="weights folder (default models/weights)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--hidden", type=int, default=DEFAULT_HIDDEN, help="hidden units; 0 = logistic regression")
-    parser.add_argument("--l2", type=float, nargs="+", default=list(DEFAULT_L2_GRID), help="L2 values to try")
-    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="MLP epochs (ignored for logreg)")
-    parser.add_argument("--lexical-weight", type=float, default=DEFAULT_LEXICAL_WEIGHT,
-                        help="weight of the hashed n-gram logit in the blend; 0 = embedding head only")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--tap", type=int, default=defaults.tap, help="first fine-tuned layer (1-5)")
+    parser.add_argument("--rank", type=int, default=defaults.rank, help="LoRA rank; 0 = fine-tune the layers in full")
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="learning rate of the layers")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--sources", nargs="+", default=list(TRAIN_SOURCES), choices=list(TRAIN_SOURCES))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    recipe = Recipe(hidden=args.hidden, seed=args.seed, epochs=args.epochs, lexical_weight=args.lexical_weight)
-    layers, lexical, meta = train(args.sources, recipe, args.l2)
-    meta["version"] = _version(layers, lexical, args.hidden)
+    recipe = Recipe(tap=args.tap, rank=args.rank, lr=args.lr, epochs=args.epochs, seed=args.seed)
+    stored, meta, cache = train(recipe, args.sources)
+    meta["version"] = version_of(stored, recipe)
     meta["command"] = " ".join(["python -m models.train_toxicity", *(argv or [])])
-    meta["metrics"]["held_out"] = held_out_metrics(layers, lexical, meta["lexical_weight"], meta["default_threshold"])
-    save_head(layers, meta, args.out, lexical)
-    size = (args.out / "toxicity.npz").stat().st_size
-    print(f"wrote {args.out}/toxicity.npz ({size / 1024:.0f} KiB) and toxicity.json: version {meta['version']}, "
-          f"l2 {meta['hyperparameters']['l2']:g}, threshold {meta['default_threshold']:.2f}")
+    meta["metrics"]["held_out"] = held_out_metrics(stored, recipe, meta["default_threshold"], cache)
+    save_branch(stored, meta, args.out / WEIGHTS_FILE, args.out / META_FILE)
+    size = (args.out / WEIGHTS_FILE).stat().st_size
+    print(f"wrote {args.out / WEIGHTS_FILE} ({size / 1024:.0f} KiB) and {META_FILE}: version {meta['version']}, "
+          f"threshold {meta['default_threshold']:.2f}")
     for name, m in meta["metrics"]["held_out"].items():
         print(f"  {name}: AUROC {m['auroc']:.4f}  F1 {m['f1']:.4f}")
     return 0

@@ -1,4 +1,4 @@
-"""Tests for the toxicity detector: head maths, evidence, and (slow) the shipped weights."""
+"""Tests for the toxicity detector: scoring, the branch and its LoRA weights, and (slow) the shipped model."""
 
 from __future__ import annotations
 
@@ -8,148 +8,142 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from transformers import BertConfig, BertModel
 
 from bot.domain import Post
 from bot.pipeline import BatchContext, Detector, Pipeline, Policy
 from models.normalize import normalize
-from models.toxicity import (
-    LEX_DIM,
-    WEIGHTS_DIR,
-    ToxicityDetector,
-    blend,
-    describe,
-    head_forward,
-    lexical_indices,
-    lexical_logits,
-    load_head,
-    save_head,
-)
-from models.train_toxicity import auroc, fit_head, lexical_matrix, prf_at, source_weights
+from models.toxicity import META_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ToxicityDetector, combine, describe
+from models.toxicity_branch import ToxicityBranch, load_branch, merge_state, save_branch
+from models.toxicity_lora import LoRALinear, add_lora, logits_of, stored_tensors
+from models.train_toxicity import auroc, prf_at, source_weights
 
 
 def _post(i: int, content: str) -> Post:
     return Post(id=str(i), channel_id="c", author_id="a", content=content, created_at=datetime(2024, 1, 1, tzinfo=UTC))
 
 
+class _Branch:
+    """Stands in for the torch branch where only its identity matters."""
+
+    name = "toxicity"
+    tap = 3
+
+
 def _toy_detector(threshold: float = 0.5) -> ToxicityDetector:
-    """A logistic head that reads toxicity off the first embedding coordinate."""
-    w = np.zeros((384, 1), dtype=np.float32)
-    w[0, 0] = 10.0
-    return ToxicityDetector([(w, np.zeros(1, dtype=np.float32))], {"version": "toy", "default_threshold": threshold})
+    return ToxicityDetector(_Branch(), {"version": "toy", "default_threshold": threshold})
 
 
-def _unit_rows(first: list[float]) -> np.ndarray:
-    emb = np.zeros((len(first), 384), dtype=np.float32)
-    emb[:, 0] = first
-    emb[:, 1] = np.sqrt(1 - np.square(first))
-    return emb
+def _tiny_config() -> BertConfig:
+    return BertConfig(hidden_size=32, num_attention_heads=2, intermediate_size=64, num_hidden_layers=3,
+                      vocab_size=50, max_position_embeddings=32)
 
 
 def test_detector_satisfies_protocol() -> None:
     det = _toy_detector()
     assert isinstance(det, Detector)
-    assert det.name == "toxicity" and det.needs_embedding
+    assert det.name == "toxicity" and det.needs_embedding and det.encoder_branch.name == "toxicity"
 
 
-def test_score_orders_by_head_and_marks_empty_ineligible() -> None:
+def test_combine_is_noisy_or_of_the_two_heads() -> None:
+    logits = np.array([[0.0, 0.0], [10.0, -10.0], [-10.0, -10.0], [-10.0, 10.0]])
+    np.testing.assert_allclose(combine(logits), [0.75, 1.0, 0.0, 1.0], atol=1e-4)
+
+
+def test_score_reads_the_branch_and_marks_empty_ineligible() -> None:
     det = _toy_detector()
     posts = [_post(0, "bad"), _post(1, "fine"), _post(2, "   ")]
-    ctx = BatchContext(texts=["bad", "fine", ""], embeddings=_unit_rows([0.9, -0.9, 0.9]))
+    ctx = BatchContext(texts=["bad", "fine", ""], embeddings=None,
+                       branches={"toxicity": np.array([[6.0, -6.0], [-6.0, -6.0], [6.0, 6.0]])})
     out = det.score(posts, ctx)
     assert out[0].score > 0.99 and out[1].score < 0.01
     assert out[0].eligible and out[1].eligible
     assert out[2].score == 0.0 and not out[2].eligible
     assert out[0].evidence["summary"].startswith("abusive or insulting language (score 1.00")
+    assert out[0].evidence["offensive"] > 0.99 and out[0].evidence["hateful"] < 0.01
     assert "no abusive language" in out[1].evidence["summary"]
 
 
-def test_score_requires_embeddings() -> None:
-    with pytest.raises(ValueError, match="embeddings"):
+def test_score_requires_the_branch_output() -> None:
+    with pytest.raises(ValueError, match="branch"):
         _toy_detector().score([_post(0, "x")], BatchContext(texts=["x"], embeddings=None))
 
 
-def test_predict_rejects_wrong_width() -> None:
-    with pytest.raises(ValueError, match="384"):
-        _toy_detector().predict(np.zeros((2, 10), dtype=np.float32))
-
-
 @pytest.mark.parametrize(
-    ("score", "threshold", "words"),
-    [(0.95, 0.6, "abusive or insulting"), (0.7, 0.6, "likely abusive"), (0.4, 0.6, "borderline"),
-     (0.1, 0.6, "no abusive")],
+    ("score", "offensive", "hateful", "words"),
+    [(0.95, 0.9, 0.5, "abusive or insulting"), (0.95, 0.2, 0.94, "hateful"), (0.7, 0.7, 0.1, "likely abusive"),
+     (0.4, 0.4, 0.0, "borderline"), (0.1, 0.1, 0.0, "no abusive")],
 )
-def test_describe_bands(score: float, threshold: float, words: str) -> None:
-    assert describe(score, threshold).startswith(words)
-    assert f"{score:.2f}" in describe(score, threshold)
+def test_describe_bands(score: float, offensive: float, hateful: float, words: str) -> None:
+    text = describe(score, offensive, hateful, 0.6)
+    assert text.startswith(words)
+    assert f"score {score:.2f}" in text and f"hateful {hateful:.2f}" in text
 
 
-def test_mlp_forward_matches_manual() -> None:
-    rng = np.random.default_rng(0)
-    w0, b0 = rng.normal(size=(384, 8)).astype(np.float32), rng.normal(size=8).astype(np.float32)
-    w1, b1 = rng.normal(size=(8, 1)).astype(np.float32), rng.normal(size=1).astype(np.float32)
-    x = rng.normal(size=(5, 384)).astype(np.float32)
-    manual = 1 / (1 + np.exp(-(np.maximum(x @ w0 + b0, 0) @ w1 + b1)[:, 0]))
-    np.testing.assert_allclose(head_forward([(w0, b0), (w1, b1)], x), manual, rtol=1e-5)
+class _RecordingEncoder:
+    version = "fake"
+
+    def __init__(self) -> None:
+        self.branches: dict[str, object] = {}
+
+    def add_branch(self, branch: object) -> None:
+        self.branches[branch.name] = branch  # type: ignore[attr-defined]
 
 
-def test_save_load_roundtrip(tmp_path: Path) -> None:
-    det = _toy_detector(0.42)
-    save_head(det.layers, det.meta, tmp_path)
-    loaded = ToxicityDetector.load(tmp_path)
-    assert loaded.version == "toy" and loaded.default_threshold == pytest.approx(0.42)
-    emb = _unit_rows([0.3, -0.2])
-    np.testing.assert_allclose(loaded.predict(emb), det.predict(emb))
-    assert ToxicityDetector.load(tmp_path, threshold=0.8).default_threshold == 0.8
+def test_pipeline_attaches_the_branch_to_the_shared_encoder() -> None:
+    encoder = _RecordingEncoder()
+    det = _toy_detector()
+    Pipeline(encoder, [det])
+    assert encoder.branches == {"toxicity": det.encoder_branch}
+    with pytest.raises(ValueError, match="encoder"):
+        Pipeline(None, [det])
 
 
-def test_lexical_indices_hash_unigrams_and_bigrams() -> None:
-    idx = lexical_indices("you are you")  # unigrams {you, are} + bigrams {you are, are you}
-    assert len(idx) == 4 and list(idx) == sorted(set(idx.tolist()))
-    assert all(0 <= i < LEX_DIM for i in idx)
-    assert np.array_equal(lexical_indices("YOU are you!"), idx)  # case and punctuation do not matter
-    assert len(lexical_indices("")) == 0 and len(lexical_indices("1234 :)")) == 0
+def test_lora_starts_at_the_base_layer_and_merges_exactly() -> None:
+    torch.manual_seed(0)
+    config = _tiny_config()
+    branch = ToxicityBranch(config, tap=1).eval()  # no dropout
+    base = {k: v.clone() for k, v in branch.state_dict().items() if not k.startswith("head.")}
+    hidden, mask = torch.randn(3, 5, 32), torch.tensor([[1.0] * 5, [1.0] * 3 + [0.0] * 2, [1.0] + [0.0] * 4])
+    before = branch(hidden, mask)
+    add_lora(branch.layers, rank=4, scale=2.0, generator=torch.Generator().manual_seed(0))
+    lora = [m for m in branch.modules() if isinstance(m, LoRALinear)]
+    assert len(lora) == 6 * 2  # q, k, v, attention out, intermediate, output in each of the 2 layers
+    torch.testing.assert_close(branch(hidden, mask), before)  # B starts at zero
+    for m in lora:
+        torch.nn.init.normal_(m.lora_B)
+    with torch.no_grad():
+        branch.layers[0].output.LayerNorm.weight.mul_(1.5)
+    trained = branch(hidden, mask)
+    stored = stored_tensors(branch)
+    assert "layers.0.attention.self.query.lora_A" in stored and "layers.0.attention.self.query.weight" not in stored
+    rebuilt = ToxicityBranch(config, tap=1).eval()
+    rebuilt.load_state_dict(merge_state(base, stored, 2.0))
+    torch.testing.assert_close(rebuilt(hidden, mask), trained, atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(trained, before, atol=1e-3)
 
 
-def test_lexical_logits_and_blend() -> None:
-    weights = np.zeros(LEX_DIM, dtype=np.float32)
-    weights[lexical_indices("idiot")] = 4.0
-    z = lexical_logits(["idiot", "fine", ""], weights, -1.0)
-    np.testing.assert_allclose(z, [4.0 / np.sqrt(1) - 1.0, -1.0, -1.0])
-    np.testing.assert_allclose(blend(np.array([0.0]), np.array([2.0]), 0.5), [1 / (1 + np.exp(-1.0))])
-    np.testing.assert_allclose(blend(np.array([0.0]), None, 0.5), [0.5])
+def test_save_and_load_the_branch_over_a_base_model(tmp_path: Path) -> None:
+    torch.manual_seed(1)
+    config = _tiny_config()
+    BertModel(config).save_pretrained(tmp_path / "base")
+    branch = ToxicityBranch(config, tap=2)
+    from models.toxicity_branch import base_layer_state
 
-
-def test_training_matrix_matches_runtime_lexical_logits() -> None:
-    texts = ["you are an idiot", "", "gm gm frens, vote on AIP-42", "idiot idiot idiot"]
-    weights = np.random.default_rng(2).normal(size=LEX_DIM).astype(np.float32)
-    np.testing.assert_allclose(lexical_matrix(texts) @ weights + 0.3, lexical_logits(texts, weights, 0.3), rtol=1e-5)
-
-
-def test_detector_with_lexical_component(tmp_path: Path) -> None:
-    weights = np.zeros(LEX_DIM, dtype=np.float32)
-    weights[lexical_indices("moron")] = 8.0
-    det = ToxicityDetector(_toy_detector().layers, {"version": "toy-lex", "lexical_weight": 0.5}, (weights, -2.0))
-    emb = _unit_rows([0.0, 0.0])
-    with pytest.raises(ValueError, match="texts"):
-        det.predict(emb)
-    p = det.predict(emb, ["you moron", "thank you"])
-    # "you moron": 3 n-grams (you, moron, "you moron"), one weighted 8; the MLP logit is 0 on these rows
-    assert p[0] == pytest.approx(1 / (1 + np.exp(-0.5 * (8 / np.sqrt(3) - 2.0))))
-    assert p[1] == pytest.approx(1 / (1 + np.exp(1.0)))
-    save_head(det.layers, det.meta, tmp_path, det.lexical)
-    loaded = ToxicityDetector.load(tmp_path)
-    np.testing.assert_allclose(loaded.predict(emb, ["you moron", "thank you"]), p, atol=1e-3)  # float16 weights
-
-
-def test_fit_head_learns_separable_data() -> None:
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(400, 384)).astype(np.float32)
-    y = (x[:, 3] > 0).astype(np.int64)
-    src = np.array(["a"] * 200 + ["b"] * 200)
-    w = source_weights(y, src)
-    for hidden in (0, 16):
-        layers = fit_head(x, y, w, hidden=hidden, l2=1e-4, seed=0, epochs=30)
-        assert auroc(y, head_forward(layers, x)) > 0.97
+    branch.load_state_dict(base_layer_state(tmp_path / "base", 2, 3), strict=False)
+    add_lora(branch.layers, rank=2, scale=1.0, generator=torch.Generator().manual_seed(0))
+    for m in branch.modules():
+        if isinstance(m, LoRALinear):
+            torch.nn.init.normal_(m.lora_B, std=0.1)
+    stored = stored_tensors(branch)
+    save_branch(stored, {"tap": 2, "lora_scale": 1.0}, tmp_path / "w.safetensors", tmp_path / "w.json")
+    loaded = load_branch(tmp_path / "w.safetensors", {"tap": 2, "lora_scale": 1.0}, tmp_path / "base")
+    states = [torch.randn(n, 32).to(torch.float16) for n in (4, 7, 1)]
+    np.testing.assert_allclose(logits_of(loaded, states), logits_of(branch.eval(), states), atol=2e-2)
+    with pytest.raises(ValueError, match="do not fit"):
+        save_branch({"bogus": torch.zeros(2)}, {}, tmp_path / "bad.safetensors", tmp_path / "bad.json")
+        load_branch(tmp_path / "bad.safetensors", {"tap": 2}, tmp_path / "base")
 
 
 def test_source_weights_balance_sources_and_classes() -> None:
@@ -180,20 +174,31 @@ def real() -> tuple[ToxicityDetector, object]:
 
 def _scores(real: tuple[ToxicityDetector, object], texts: list[str]) -> np.ndarray:
     det, encoder = real
-    norm = [normalize(t) for t in texts]
-    return det.predict(encoder.encode(norm), norm)  # type: ignore[attr-defined]
+    return det.predict(encoder, [normalize(t) for t in texts])
 
 
 @pytest.mark.slow
 def test_shipped_weights_are_small_and_described() -> None:
-    assert (WEIGHTS_DIR / "toxicity.npz").stat().st_size < 1_000_000
-    meta = json.loads((WEIGHTS_DIR / "toxicity.json").read_text())
-    assert meta["version"].startswith("toxicity-")
-    assert 0.0 < meta["default_threshold"] < 1.0
-    assert meta["metrics"]["held_out"]["tweeteval_offensive_val"]["auroc"] > 0.7
-    layers, _, lexical = load_head(WEIGHTS_DIR)
-    assert layers[0][0].shape[0] == 384 and layers[-1][0].shape[1] == 1
-    assert lexical is not None and lexical[0].shape == (LEX_DIM,)
+    assert (WEIGHTS_DIR / WEIGHTS_FILE).stat().st_size < 2_000_000
+    meta = json.loads((WEIGHTS_DIR / META_FILE).read_text())
+    assert meta["version"].startswith("toxicity-ft")
+    assert 0.0 < meta["default_threshold"] < 1.0 and 0 < meta["tap"] < 6
+    assert meta["metrics"]["held_out"]["tweeteval_offensive_val"]["auroc"] >= 0.85
+    assert meta["metrics"]["held_out"]["tweeteval_hate_val"]["auroc"] >= 0.75
+
+
+@pytest.mark.slow
+def test_branch_on_the_encoder_matches_the_branch_on_tap_states(real: tuple[ToxicityDetector, object]) -> None:
+    det, encoder = real
+    texts = [normalize(t) for t in ["you are an idiot", "gm frens", "the quorum for AIP-42 is too low, imo"]]
+    Pipeline(encoder, [det])  # attaches the branch
+    encoded = encoder.encode_all(texts)  # type: ignore[attr-defined]
+    states = encoder.hidden_states(texts, det.encoder_branch.tap)  # type: ignore[attr-defined]
+    direct = logits_of(det.encoder_branch, states)
+    np.testing.assert_allclose(encoded.branches["toxicity"], direct, atol=2e-2)
+    again = encoder.encode_all(texts[::-1])  # type: ignore[attr-defined]  # cache hits keep the branch rows
+    np.testing.assert_allclose(again.branches["toxicity"], encoded.branches["toxicity"][::-1])
+    np.testing.assert_allclose(again.embeddings, encoded.embeddings[::-1])
 
 
 @pytest.mark.slow
@@ -230,12 +235,23 @@ def test_pipeline_batch_with_empty_and_huge_post(real: tuple[ToxicityDetector, o
     assert all(0.0 <= v.scores["toxicity"] <= 1.0 for v in verdicts)
     assert verdicts[1].scores["toxicity"] > verdicts[2].scores["toxicity"]
     assert "summary" in verdicts[1].evidence["toxicity"]
-    long_text = ("the proposal is fine but you are an idiot " * 250)[:10_000]
-    texts = [normalize(t) for t in ["", long_text]]
-    direct = det.score([_post(4, ""), _post(5, long_text)],
-                       BatchContext(texts=texts, embeddings=encoder.encode(texts)))  # type: ignore[attr-defined]
-    assert len(long_text) == 10_000 and len(direct) == 2
-    assert direct[0].score == 0.0 and not direct[0].eligible
-    assert 0.0 <= direct[1].score <= 1.0 and direct[1].eligible
     strict = Pipeline(encoder, [det]).process(posts[1:2], lambda _gid: Policy(thresholds={"toxicity": 1.01}))
     assert strict[0].flags == ()
+
+
+@pytest.mark.slow
+def test_training_learns_a_toy_task_from_tap_states(real: tuple[ToxicityDetector, object]) -> None:
+    from models.train_toxicity import Recipe, Rows, fit_branch, predict_logits
+
+    _, encoder = real
+    rude = [f"you are {a} {b}" for a in ("an idiot", "a moron", "a clown", "pathetic")
+            for b in ("", "lol", "tbh", "!!")]
+    kind = [f"thanks {a} {b}" for a in ("for the summary", "everyone", "for voting", "delegates")
+            for b in ("", "gm", "great work", "!!")]
+    texts = [normalize(t) for t in rude + kind] * 4
+    y = np.array(([1] * len(rude) + [0] * len(kind)) * 4)
+    rows = Rows(texts, y, np.full(len(y), -1), np.full(len(y), "toy"))
+    recipe = Recipe(tap=4, rank=4, epochs=3, lr=1e-3, head_lr=1e-2, batch_size=16)
+    states = encoder.hidden_states(texts, recipe.tap)  # type: ignore[attr-defined]
+    stored = fit_branch(rows, states, recipe)
+    assert auroc(y, predict_logits(stored, recipe, states)[:, 0]) > 0.95
