@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 HELD_OUT = ("tweeteval_offensive_val", "tweeteval_hate_val")
 TARGETS = {"tweeteval_offensive_val": 0.85, "tweeteval_hate_val": 0.75}
 CROSS = (
-    ("without Davidson", ("tweeteval_offensive_train", "tweeteval_hate_train"), ("davidson",)),
+    ("without Davidson", tuple(s for s in TRAIN_SOURCES if s != "davidson"), ("davidson",)),
     ("Davidson only", ("davidson",), HELD_OUT),
 )
 

@@ -2,8 +2,10 @@
 
 The layers below the tap are the shared encoder's and stay frozen, so their hidden states are
 computed once per text and the training loop only runs the branch. Outputs: offensive (OLID,
-Davidson hate-or-offensive) and hateful (HatEval, Davidson hate). A row trains only the heads its
-data set labels. Every data set gets equal weight, both classes equal weight within it.
+Davidson hate-or-offensive) and hateful (HatEval, Davidson hate); templated sentences naming
+identity groups, neutral and hateful, train both (models/identity_templates.py, against identity-term
+bias). A row trains only the heads its data set labels. Every data set gets equal weight, both
+classes equal weight within it.
 
 Run: ``python -m models.train_toxicity`` (= ``govmod train toxicity``).
 """
@@ -75,8 +77,18 @@ LOADERS: dict[str, Callable[[], Rows]] = {
                                              _label, _unknown),
     "tweeteval_hate_val": lambda: _rows("tweeteval_hate_val", datasets.tweeteval("hate", "val"), _unknown, _label),
     "toxigen": lambda: _rows("toxigen", datasets.toxigen(), _unknown, _label),
+    "identity_templates": lambda: _identity_rows(),
 }
-TRAIN_SOURCES = ("tweeteval_offensive_train", "tweeteval_hate_train", "davidson")
+TRAIN_SOURCES = ("tweeteval_offensive_train", "tweeteval_hate_train", "davidson", "identity_templates")
+
+
+def _identity_rows() -> Rows:
+    """Return the identity-term templates (models/identity_templates.py): both outputs labelled alike."""
+    from models.identity_templates import identity_sentences
+
+    pairs = identity_sentences()
+    labels = np.array([y for _, y in pairs])
+    return Rows([normalize(t) for t, _ in pairs], labels, labels.copy(), np.full(len(pairs), "identity_templates"))
 
 
 def load_rows(names: Sequence[str]) -> Rows:
@@ -239,7 +251,8 @@ def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, dev_frac: floa
     stored = fit_branch(rows.subset(~is_dev), fit_states, recipe, progress=log.info)
     dev = rows.subset(is_dev)
     p_dev = combine(predict_logits(stored, recipe, dev_states))
-    threshold = choose_threshold(dev.toxic, p_dev, dev.src)
+    real = dev.src != "identity_templates"  # the threshold and the dev mean are about real posts
+    threshold = choose_threshold(dev.toxic[real], p_dev[real], dev.src[real])
     meta: dict[str, Any] = {
         "default_threshold": threshold,
         "tap": recipe.tap,
@@ -249,7 +262,7 @@ def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, dev_frac: floa
         "trained_on": {name: int(((rows.src == name) & ~is_dev).sum()) for name in sources},
         "encoder": "all-MiniLM-L6-v2 (normalised text); layers below the tap shared",
         "metrics": {
-            "dev_mean_auroc": round(per_source(dev.toxic, p_dev, dev.src), 4),
+            "dev_mean_auroc": round(per_source(dev.toxic[real], p_dev[real], dev.src[real]), 4),
             "dev": {name: metrics(dev.toxic[m], p_dev[m], threshold) for name in sources for m in [dev.src == name]},
         },
     }

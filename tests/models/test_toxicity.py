@@ -224,6 +224,24 @@ def test_toxic_ranks_above_neutral(real: tuple[ToxicityDetector, object]) -> Non
     assert scores[len(toxic):].max() < real[0].default_threshold
 
 
+# Written for this test, not taken from the templates the branch trains on (models/identity_templates.py).
+IDENTITY_NEUTRAL = [
+    "I'm a gay man and I'll be voting yes on AIP-42",
+    "bisexual people exist",
+    "speaking as a black woman, the grants program should fund more local meetups",
+    "our muslim and jewish members asked us to move the call off Friday evening",
+    "the trans folks in this discord run the best workshops",
+]
+
+
+@pytest.mark.slow
+def test_naming_an_identity_group_is_not_abuse(real: tuple[ToxicityDetector, object]) -> None:
+    scores = _scores(real, IDENTITY_NEUTRAL)
+    assert scores.max() < real[0].default_threshold, dict(zip(IDENTITY_NEUTRAL, scores.round(2), strict=True))
+    hateful = _scores(real, ["gay men are vermin and should get out of this server"])
+    assert hateful[0] >= real[0].default_threshold
+
+
 @pytest.mark.slow
 def test_pipeline_batch_with_empty_and_huge_post(real: tuple[ToxicityDetector, object]) -> None:
     det, encoder = real
