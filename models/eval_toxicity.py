@@ -82,17 +82,26 @@ def held_out(model: Shipped) -> dict[str, Any]:
     return out
 
 
-def cross_dataset(det: ToxicityDetector) -> dict[str, Any]:
-    """Retrain the shipped recipe without a data set and test on it (slow: two fine-tuning runs)."""
+def cross_dataset(model: Shipped) -> dict[str, Any]:
+    """Retrain the shipped recipe without a data set and test on it (slow: a fine-tuning run each)."""
+    det = model.det
     recipe = recipe_from(det.meta.get("hyperparameters", {}))
+    shipped = tuple(det.meta.get("trained_on", {}))
     states = TapStates(recipe.tap)
     out: dict[str, Any] = {}
     for label, train, tests in CROSS:
-        rows, train_states = states.stacked(train)
-        stored = fit_branch(rows, train_states, recipe, progress=log.info)
+        if set(train) == set(shipped):  # the shipped model already is this run: test it, do not retrain
+            label = f"{label} (the shipped model)"
+            stored = None
+        else:
+            stored = fit_branch(*states.stacked(train), recipe, progress=log.info)
         for name in tests:
-            test_rows, test_states = states.stacked([name])
-            p = combine(predict_logits(stored, recipe, test_states))
+            if stored is None:
+                test_rows = load_rows([name])
+                p = model.scores(test_rows)
+            else:
+                test_rows, test_states = states.stacked([name])
+                p = combine(predict_logits(stored, recipe, test_states))
             out[f"{label} -> {name}"] = {"train": list(train), "test": name,
                                          **binary_metrics(test_rows.toxic, p, det.default_threshold)}
     return out
@@ -168,7 +177,7 @@ def evaluate(weights_dir: Path, *, cross: bool = True) -> dict[str, Any]:
         "toxigen": toxigen_bias(model),
     }
     if cross:
-        report["cross_dataset"] = cross_dataset(det)
+        report["cross_dataset"] = cross_dataset(model)
     return report
 
 

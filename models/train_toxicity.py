@@ -79,7 +79,11 @@ LOADERS: dict[str, Callable[[], Rows]] = {
     "toxigen": lambda: _rows("toxigen", datasets.toxigen(), _unknown, _label),
     "identity_templates": lambda: _identity_rows(),
 }
-TRAIN_SOURCES = ("tweeteval_offensive_train", "tweeteval_hate_train", "davidson", "identity_templates")
+# Davidson et al. is not in the default mix: its "offensive" labels follow African-American English
+# (Sap et al. 2019), and trained on it the branch flagged "gm fam" and "yo fam". It stays available
+# (--sources) and is the cross-dataset test set of `govmod eval toxicity`.
+TRAINABLE = ("tweeteval_offensive_train", "tweeteval_hate_train", "davidson", "identity_templates")
+TRAIN_SOURCES = ("tweeteval_offensive_train", "tweeteval_hate_train", "identity_templates")
 
 
 def _identity_rows() -> Rows:
@@ -309,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank", type=int, default=defaults.rank, help="LoRA rank; 0 = fine-tune the layers in full")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="learning rate of the layers")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--sources", nargs="+", default=list(TRAIN_SOURCES), choices=list(TRAIN_SOURCES))
+    parser.add_argument("--sources", nargs="+", default=list(TRAIN_SOURCES), choices=list(TRAINABLE))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch

@@ -242,6 +242,22 @@ def test_naming_an_identity_group_is_not_abuse(real: tuple[ToxicityDetector, obj
     assert hateful[0] >= real[0].default_threshold
 
 
+# Friendly chat in the register governance servers use (and that tweets in AAE share); not abuse.
+CASUAL_NEUTRAL = [
+    "gm fam",
+    "yo fam, where do I vote on this one",
+    "ty fam, appreciate the summary",
+    "bruh the quorum math is off lol",
+    "wagmi, see you all at the community call",
+]
+
+
+@pytest.mark.slow
+def test_casual_greetings_are_not_abuse(real: tuple[ToxicityDetector, object]) -> None:
+    scores = _scores(real, CASUAL_NEUTRAL)
+    assert scores.max() < real[0].default_threshold, dict(zip(CASUAL_NEUTRAL, scores.round(2), strict=True))
+
+
 @pytest.mark.slow
 def test_pipeline_batch_with_empty_and_huge_post(real: tuple[ToxicityDetector, object]) -> None:
     det, encoder = real
