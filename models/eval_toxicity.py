@@ -3,8 +3,9 @@
 Run: ``python -m models.eval_toxicity [--weights DIR] [--json FILE] [--skip-cross] [--strict]``.
 
 1. held-out: the shipped detector on TweetEval offensive and hate validation splits;
-2. cross-dataset: the same recipe (hyperparameters from the shipped metadata) retrained without
-   one data set and tested on it (without Davidson -> Davidson; Davidson only -> TweetEval val);
+2. cross-dataset: a model trained without one data set, tested on it: without Davidson -> Davidson
+   (the shipped model itself when Davidson was not in its mix, else a retrain), and the same recipe
+   (hyperparameters from the shipped metadata) retrained on Davidson only -> TweetEval val;
 3. identity-term bias: false-positive rate on neutral (label_hate 0) ToxiGen sentences per target
    group, at the shipped default threshold (ToxiGen is never used for training).
 """
@@ -182,7 +183,7 @@ def evaluate(weights_dir: Path, *, cross: bool = True) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Evaluate the shipped toxicity head; print a table and optionally write JSON."""
+    """Evaluate the shipped toxicity detector; print a table and optionally write JSON."""
     parser = argparse.ArgumentParser(prog="govmod eval toxicity", description=__doc__.splitlines()[0])
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="folder with toxicity.safetensors/.json")
     parser.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
