@@ -70,6 +70,8 @@ class ToxicityDetector:
         from models.toxicity_branch import load_branch
 
         folder = weights_dir or WEIGHTS_DIR
+        if not (folder / WEIGHTS_FILE).is_file():  # e.g. a folder from before the branch (toxicity.npz)
+            raise FileNotFoundError(f"{folder / WEIGHTS_FILE} not found")
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         if "threshold" in opts:
             meta["default_threshold"] = float(opts["threshold"])

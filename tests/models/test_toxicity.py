@@ -146,6 +146,12 @@ def test_save_and_load_the_branch_over_a_base_model(tmp_path: Path) -> None:
         load_branch(tmp_path / "bad.safetensors", {"tap": 2}, tmp_path / "base")
 
 
+def test_load_from_a_folder_without_branch_weights_says_which_file(tmp_path: Path) -> None:
+    (tmp_path / META_FILE).write_text('{"version": "toxicity-mlp128-lex-old"}')  # an old head's folder
+    with pytest.raises(FileNotFoundError, match="toxicity.safetensors"):
+        ToxicityDetector.load(tmp_path)
+
+
 def test_source_weights_balance_sources_and_classes() -> None:
     y = np.array([1, 1, 1, 0, 1, 0, 0, 0, 0, 0])
     src = np.array(["a"] * 4 + ["b"] * 6)
