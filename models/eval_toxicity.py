@@ -88,7 +88,7 @@ def cross_dataset(model: Shipped) -> dict[str, Any]:
     det = model.det
     recipe = recipe_from(det.meta.get("hyperparameters", {}))
     shipped = tuple(det.meta.get("trained_on", {}))
-    states = TapStates(recipe.tap)
+    states = TapStates(recipe.tap, model.encoder)  # one encoder for the whole evaluation
     out: dict[str, Any] = {}
     for label, train, tests in CROSS:
         if set(train) == set(shipped):  # the shipped model already is this run: test it, do not retrain

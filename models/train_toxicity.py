@@ -190,10 +190,10 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, source: np.ndarray) -> float:
 class TapStates:
     """Hidden states at the tap for named data sets, computed once with the shared encoder (in memory)."""
 
-    def __init__(self, tap: int) -> None:
-        """Remember the tap; the encoder is loaded on first use."""
+    def __init__(self, tap: int, encoder: Any = None) -> None:
+        """Remember the tap and an already loaded encoder, if any (else it is loaded on first use)."""
         self.tap = tap
-        self._encoder: Any = None
+        self._encoder: Any = encoder
         self._states: dict[str, list[Any]] = {}
 
     @property

@@ -240,14 +240,6 @@ IDENTITY_NEUTRAL = [
 ]
 
 
-@pytest.mark.slow
-def test_naming_an_identity_group_is_not_abuse(real: tuple[ToxicityDetector, object]) -> None:
-    scores = _scores(real, IDENTITY_NEUTRAL)
-    assert scores.max() < real[0].default_threshold, dict(zip(IDENTITY_NEUTRAL, scores.round(2), strict=True))
-    hateful = _scores(real, ["gay men are vermin and should get out of this server"])
-    assert hateful[0] >= real[0].default_threshold
-
-
 # Friendly chat in the register governance servers use (and that tweets in AAE share); not abuse.
 CASUAL_NEUTRAL = [
     "gm fam",
@@ -259,9 +251,17 @@ CASUAL_NEUTRAL = [
 
 
 @pytest.mark.slow
-def test_casual_greetings_are_not_abuse(real: tuple[ToxicityDetector, object]) -> None:
-    scores = _scores(real, CASUAL_NEUTRAL)
-    assert scores.max() < real[0].default_threshold, dict(zip(CASUAL_NEUTRAL, scores.round(2), strict=True))
+@pytest.mark.parametrize("neutral", [IDENTITY_NEUTRAL, CASUAL_NEUTRAL], ids=["identity", "casual"])
+def test_neutral_registers_stay_under_the_threshold(real: tuple[ToxicityDetector, object],
+                                                   neutral: list[str]) -> None:
+    scores = _scores(real, neutral)
+    assert scores.max() < real[0].default_threshold, dict(zip(neutral, scores.round(2), strict=True))
+
+
+@pytest.mark.slow
+def test_hate_against_a_group_is_still_flagged(real: tuple[ToxicityDetector, object]) -> None:
+    hateful = _scores(real, ["gay men are vermin and should get out of this server"])
+    assert hateful[0] >= real[0].default_threshold
 
 
 @pytest.mark.slow
