@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.clock import Clock
 from bot.live import LiveScorer
 from bot.service import ScanService
 from bot.settings import Settings
@@ -38,9 +38,13 @@ class GovmodBot(commands.Bot):
     def __init__(
         self, *, settings: Settings, db: Database, service: ScanService, live: LiveScorer,
         cogs: Sequence[str] = REQUIRED_COGS, optional_cogs: Sequence[str] = OPTIONAL_COGS,
-        sync_commands: bool = True, **options: object,
+        sync_commands: bool = True, clock: Clock | None = None, **options: object,
     ) -> None:
-        """Keep the already-built services; nothing connects until `start`."""
+        """Keep the already-built services; nothing connects until `start`.
+
+        `clock` is the bot's only source of the current time (default: the database's clock), so cogs,
+        retention and reports can be driven by a test clock.
+        """
         super().__init__(
             command_prefix=commands.when_mentioned, intents=govmod_intents(), help_command=None,
             allowed_mentions=discord.AllowedMentions.none(), **options,  # type: ignore[arg-type]
@@ -49,7 +53,8 @@ class GovmodBot(commands.Bot):
         self.db = db
         self.service = service
         self.live = live
-        self.started_at = datetime.now(UTC)
+        self.clock: Clock = clock or db.clock
+        self.started_at = self.clock()
         self.cog_names = tuple(cogs)
         self.optional_cog_names = tuple(optional_cogs)
         self.sync_on_start = sync_commands

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.clock import utc_now
+
 DISCORD_EPOCH_MS = 1420070400000
 MAX_CONTENT_CHARS = 4000  # Discord's limit for Nitro messages; longer text is truncated for scoring
 # A stand-in post for a member's profile (a join or a name change judged by the impersonation detector):
@@ -161,7 +163,7 @@ class Verdict:
     evidence: dict[str, dict[str, Any]]
     model_versions: dict[str, str]
     cluster: str | None = None
-    scored_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    scored_at: datetime = field(default_factory=utc_now)
 
     def to_output(self) -> dict[str, Any]:
         """Return the JSON object of the scan output contract."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -53,7 +53,7 @@ class Backfill:
         """Score `days` of history of `channel`, editing an ephemeral progress message as it goes."""
         await interaction.response.send_message(f"Backfilling {channel.mention} ({days} days): reading history…",
                                                 ephemeral=True)
-        after = datetime.now(UTC) - timedelta(days=days)
+        after = self.bot.clock() - timedelta(days=days)
         batch: list[Post] = []
         scored = cases = 0
         last = time.monotonic()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -63,19 +63,19 @@ def post_from_message(message: discord.Message) -> Post:
     )
 
 
-def reaction_from_payload(payload: discord.RawReactionActionEvent) -> Reaction:
-    """Return the Reaction event for a raw reaction payload."""
+def reaction_from_payload(payload: discord.RawReactionActionEvent, received_at: datetime) -> Reaction:
+    """Return the Reaction event for a raw reaction payload (the gateway gives no time: `received_at`)."""
     member = payload.member
     return Reaction(
         message_id=str(payload.message_id), user_id=str(payload.user_id), emoji=str(payload.emoji),
-        created_at=datetime.now(UTC), guild_id=str(payload.guild_id or 0), channel_id=str(payload.channel_id),
+        created_at=received_at, guild_id=str(payload.guild_id or 0), channel_id=str(payload.channel_id),
         user_created_at=snowflake_time(payload.user_id), user_joined_at=member.joined_at if member else None,
     )
 
 
-def join_from_member(member: discord.Member) -> MemberJoin:
+def join_from_member(member: discord.Member, received_at: datetime) -> MemberJoin:
     """Return the MemberJoin event for a member who just joined."""
     return MemberJoin(
-        user_id=str(member.id), created_at=member.joined_at or datetime.now(UTC), guild_id=str(member.guild.id),
+        user_id=str(member.id), created_at=member.joined_at or received_at, guild_id=str(member.guild.id),
         account_created_at=member.created_at, user_name=member.name,
     )

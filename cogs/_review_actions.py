@@ -11,7 +11,6 @@ import discord
 
 from bot.domain import Action, Case, CaseStatus, Decision, Post, Review, is_profile_post
 from bot.storage import CaseRepo, Database, GuildConfig, PostRepo, ReviewRepo
-from bot.storage.repos import now
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +128,7 @@ async def record_decision(db: Database, case: Case, moderator_id: str, decision:
                           outcome: Outcome) -> Review:
     """Store the review, the audit line and the new status together."""
     review = Review(case_id=case.id, moderator_id=moderator_id, decision=decision, action=action,
-                    note=outcome.detail or None, created_at=now())
+                    note=outcome.detail or None, created_at=db.clock())
     async with db.transaction():
         review_id = await ReviewRepo(db).add(review)
         await ReviewRepo(db).audit(case.guild_id, moderator_id, decision.value, case.id, action=action.value,

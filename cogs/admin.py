@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -29,8 +29,8 @@ WatchableChannel = discord.TextChannel | discord.ForumChannel
 CHECK_MENU = "Check with govmod"
 
 
-def _uptime(since: datetime) -> str:
-    seconds = int((datetime.now(UTC) - since).total_seconds())
+def _uptime(since: datetime, now: datetime) -> str:
+    seconds = int((now - since).total_seconds())
     days, rest = divmod(seconds, 86400)
     return (f"{days}d " if days else "") + f"{rest // 3600}h {rest % 3600 // 60}m"
 
@@ -160,7 +160,7 @@ class Admin(commands.Cog):
         guild_id = str(interaction.guild_id)
         stats = self.bot.live.stats()
         config = await self.bot.service.config(guild_id)
-        day = await self.cases.count(guild_id, since=datetime.now(UTC) - timedelta(hours=24))
+        day = await self.cases.count(guild_id, since=self.bot.clock() - timedelta(hours=24))
         open_ = await self.cases.count(guild_id, status=CaseStatus.OPEN)
         versions = self.bot.service.pipeline.model_versions
         embed = discord.Embed(title="govmod status", colour=0x3498DB if stats.running else 0xE74C3C)
@@ -174,7 +174,7 @@ class Admin(commands.Cog):
             f"{len(config.watched)} watched channel(s)\nalerts: "
             + (f"<#{config.alert_channel_id}>" if config.alert_channel_id else "not set (`/govmod alerts channel`)")))
         latency = self.bot.latency
-        embed.add_field(name="Uptime", value=_uptime(self.bot.started_at)
+        embed.add_field(name="Uptime", value=_uptime(self.bot.started_at, self.bot.clock())
                         + (f"\ngateway {latency * 1000:.0f} ms" if latency == latency and latency < 1e6 else ""))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

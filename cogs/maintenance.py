@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from discord.ext import commands, tasks
@@ -34,7 +34,7 @@ class Maintenance(commands.Cog):
     async def purge(self, now: datetime | None = None) -> int:
         """Forget the text of posts older than the retention period; return how many were purged."""
         days = self.bot.settings.database.retention_days
-        cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+        cutoff = (now or self.bot.clock()) - timedelta(days=days)
         async with self.bot.db.transaction():
             purged = await PostRepo(self.bot.db).purge_content(cutoff)
         if purged:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -90,7 +90,7 @@ class Reports(commands.Cog):
     def __init__(self, bot: GovmodBot, clock: Callable[[], datetime] | None = None) -> None:
         """Keep the bot and a clock (injected in tests)."""
         self.bot = bot
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or bot.clock
         self.group = ReportGroup(self)
         self._warned: set[tuple[str, str]] = set()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -120,7 +119,7 @@ class Threats(commands.Cog):
             return
         subject = profile_subject(
             guild_id=str(member.guild.id), user_id=str(member.id), display_name=_display(member),
-            username=member.name, reason=reason, at=datetime.now(UTC), account_created_at=member.created_at,
+            username=member.name, reason=reason, at=self.bot.clock(), account_created_at=member.created_at,
             joined_at=member.joined_at, previous_name=previous,
         )
         await self.bot.live.score_profiles([subject])

@@ -66,7 +66,7 @@ class Watcher(commands.Cog):
         guild = self.bot.get_guild(payload.guild_id)
         channel = guild.get_channel_or_thread(payload.channel_id) if guild else None
         if await self._watched(payload.guild_id, channel):
-            await self.bot.live.submit(reaction_from_payload(payload))
+            await self.bot.live.submit(reaction_from_payload(payload, self.bot.clock()))
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
@@ -75,7 +75,7 @@ class Watcher(commands.Cog):
             return
         config = await self.bot.service.config(str(member.guild.id))
         if config.watched:
-            await self.bot.live.submit(join_from_member(member))
+            await self.bot.live.submit(join_from_member(member, self.bot.clock()))
 
 
 async def setup(bot: GovmodBot) -> None:

@@ -7,9 +7,10 @@ import logging
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from bot.clock import Clock, utc_now
 from bot.reporting.data import load_report
 from bot.reporting.html import to_html
 from bot.reporting.model import Totals, WeeklyReport
@@ -87,10 +88,10 @@ def _default_show_names() -> bool:
         return False
 
 
-async def run_report(db: Path, guild: str | None, week: str | None, out: Path) -> int:
+async def run_report(db: Path, guild: str | None, week: str | None, out: Path, clock: Clock = utc_now) -> int:
     """Write the report of one guild (or every guild) for one week (default: the last complete one)."""
     try:
-        target = normalize_week(week) if week else last_complete_week(datetime.now(UTC))
+        target = normalize_week(week) if week else last_complete_week(clock())
     except ValueError as exc:
         print(f"govmod report: {exc}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.clock import utc_now
 from bot.domain import snowflake_time
 from bot.reporting.model import (
     DETECTORS,
@@ -357,5 +358,5 @@ async def load_report(db: Database, guild_id: str, week: str, show_names: bool =
         history=tuple(history), campaigns=tuple(campaigns), topics=tuple(_topics(posts, campaigns, members)),
         accounts=tuple(_accounts(posts, label)), new_accounts=tuple(_new_accounts(posts, label)),
         decisions=_decisions(own, await loader.first_reviews(c.id for c in own)),
-        examples=tuple(_examples(posts, label)), generated_at=now or datetime.now(UTC),
+        examples=tuple(_examples(posts, label)), generated_at=now or utc_now(),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.clock import Clock, utc_now
 from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,15 @@ class StorageError(RuntimeError):
 class Database:
     """One aiosqlite connection with WAL, foreign keys and a busy timeout."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
-        """Wrap an open connection; use `Database.open`."""
+    def __init__(self, conn: aiosqlite.Connection, path: str, clock: Clock = utc_now) -> None:
+        """Wrap an open connection; use `Database.open`. `clock` stamps every record (injected in tests)."""
         self.conn = conn
         self.path = path
+        self.clock = clock
         self._tx_lock = asyncio.Lock()  # one connection: transactions from concurrent tasks take turns
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, clock: Clock = utc_now) -> Database:
         """Open (creating if needed) and migrate the database at path (or ':memory:')."""
         target = str(path)
         try:
@@ -37,13 +39,13 @@ class Database:
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(target, isolation_level=None)
             conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL waits for other openers too
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
             await conn.execute("PRAGMA synchronous=NORMAL")
         except (aiosqlite.Error, OSError) as exc:
             raise StorageError(f"cannot open database {target}: {exc}") from exc
-        db = cls(conn, target)
+        db = cls(conn, target, clock)
         await db.migrate()
         return db
 
@@ -78,20 +80,23 @@ class Database:
         return int(row[0]) if row else 0
 
     async def migrate(self) -> None:
-        """Apply the migrations this database has not seen, each in its own transaction."""
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        current = await self.schema_version()
+        """Apply the migrations this database has not seen, each in its own write transaction.
+
+        The version is read *inside* the transaction that applies a migration (BEGIN IMMEDIATE takes the
+        write lock first), so two processes opening a new database at once never apply one migration twice:
+        the second waits for the lock (busy_timeout), then sees the migration recorded and skips it.
+        """
         for number, sql in MIGRATIONS:
-            if number <= current:
-                continue
             async with self.transaction() as conn:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
+                if await self.schema_version() >= number:
+                    continue
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
-                await conn.execute(
-                    "INSERT INTO schema_version (version, applied_at) VALUES (?, datetime('now'))", (number,)
-                )
+                await conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                                   (number, self.clock().isoformat()))
             log.info("applied migration %d to %s", number, self.path)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.pipeline import Policy
 from bot.storage.db import Database
-from bot.storage.repos import _iso, now
+from bot.storage.repos import _iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ class StateRepo:
 
     async def save(self, detector: str, records: dict[str, dict[str, Any]]) -> None:
         """Upsert records."""
-        stamp = _iso(now())
+        stamp = _iso(self.db.clock())
         await self.db.conn.executemany(
             "INSERT OR REPLACE INTO detector_state (detector, key, value, updated_at) VALUES (?, ?, ?, ?)",
             [(detector, k, json.dumps(v), stamp) for k, v in records.items()],

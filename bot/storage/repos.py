@@ -31,9 +31,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def now() -> datetime:
-    """Return the current UTC time (one place to read the clock)."""
-    return datetime.now(UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # stands in for a time a damaged row lacks
 
 
 def content_hash(text: str) -> str:
@@ -82,7 +80,7 @@ class PostRepo:
             return None
         return Post(
             id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], author_id=row["author_id"],
-            content=row["content"] or "", created_at=_dt(row["created_at"]) or now(),
+            content=row["content"] or "", created_at=_dt(row["created_at"]) or _EPOCH,
             author_name=row["author_name"], author_created_at=_dt(row["author_created_at"]),
             author_joined_at=_dt(row["author_joined_at"]), thread_id=row["thread_id"],
             parent_id=row["parent_id"], edited_at=_dt(row["edited_at"]), truncated=bool(row["truncated"]),
@@ -98,7 +96,7 @@ class PostRepo:
             post_id=row["post_id"], guild_id=row["guild_id"], scores=json.loads(row["scores"]),
             flags=tuple(json.loads(row["flags"])), evidence=json.loads(row["evidence"]),
             model_versions=json.loads(row["model_versions"]), cluster=row["cluster"],
-            scored_at=_dt(row["scored_at"]) or now(),
+            scored_at=_dt(row["scored_at"]) or _EPOCH,
         )
 
     async def save_reaction(self, reaction: Reaction) -> None:
@@ -129,7 +127,7 @@ def _case(row: Any, post_ids: Sequence[str], author_ids: Sequence[str]) -> Case:
         severity=Severity(row["severity"]), score=row["score"], post_ids=tuple(post_ids),
         author_ids=tuple(dict.fromkeys(author_ids)), channel_id=row["channel_id"],
         evidence=json.loads(row["evidence"]), model_versions=json.loads(row["model_versions"]),
-        created_at=_dt(row["created_at"]) or now(), updated_at=_dt(row["updated_at"]) or now(),
+        created_at=_dt(row["created_at"]) or _EPOCH, updated_at=_dt(row["updated_at"]) or _EPOCH,
         cluster_key=row["group_key"], alert_channel_id=row["alert_channel_id"],
         alert_message_id=row["alert_message_id"],
     )
@@ -168,7 +166,7 @@ class CaseRepo:
             (guild_id, detector, group_key),
         ) as cur:
             row = await cur.fetchone()
-        stamp = _iso(now())
+        stamp = _iso(self.db.clock())
         if row is None:
             cur = await conn.execute(
                 """INSERT INTO cases (guild_id, detector, group_key, status, severity, score, channel_id,
@@ -236,7 +234,7 @@ class CaseRepo:
     async def set_status(self, case_id: int, status: CaseStatus) -> None:
         """Change a case's status."""
         await self.db.conn.execute(
-            "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", (status.value, _iso(now()), case_id)
+            "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", (status.value, _iso(self.db.clock()), case_id)
         )
 
     async def set_alert(self, case_id: int, channel_id: str, message_id: str) -> None:
@@ -271,7 +269,7 @@ class ReviewRepo:
             rows = await cur.fetchall()
         return [
             Review(case_id=r["case_id"], moderator_id=r["moderator_id"], decision=Decision(r["decision"]),
-                   action=Action(r["action"]), note=r["note"], created_at=_dt(r["created_at"]) or now(), id=r["id"])
+                   action=Action(r["action"]), note=r["note"], created_at=_dt(r["created_at"]) or _EPOCH, id=r["id"])
             for r in rows
         ]
 
@@ -280,7 +278,7 @@ class ReviewRepo:
         """Append one line to the audit log (`event` such as 'case.confirm'; detail as keywords)."""
         await self.db.conn.execute(
             "INSERT INTO audit_log (guild_id, actor_id, action, case_id, detail, created_at) VALUES (?,?,?,?,?,?)",
-            (guild_id, actor_id, event, case_id, json.dumps(detail, default=str), _iso(now())),
+            (guild_id, actor_id, event, case_id, json.dumps(detail, default=str), _iso(self.db.clock())),
         )
 
     async def audit_rows(self, case_id: int | None = None) -> list[dict[str, Any]]:

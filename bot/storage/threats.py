@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.storage.db import Database
-from bot.storage.repos import _iso, now
+from bot.storage.repos import _iso
 
 
 def clean_domain(value: str) -> str:
@@ -32,7 +32,7 @@ class ThreatRepo:
             """INSERT INTO guild_domains (guild_id, domain, kind, added_by, added_at) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (guild_id, domain) DO UPDATE SET kind = excluded.kind, added_by = excluded.added_by,
                added_at = excluded.added_at""",
-            (guild_id, cleaned, kind, added_by, _iso(now())),
+            (guild_id, cleaned, kind, added_by, _iso(self.db.clock())),
         )
         return cleaned
 

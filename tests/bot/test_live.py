@@ -19,7 +19,7 @@ from tests.helpers.govmod_fixtures import FakeToxicity, running
 
 def _post(i: int, text: str = "hello") -> Post:
     return Post(id=str(1000 + i), channel_id="10", author_id=str(500 + i % 7), content=text,
-                created_at=datetime.now(UTC), guild_id="1")
+                created_at=datetime(2026, 11, 20, 12, tzinfo=UTC), guild_id="1")
 
 
 async def _count_posts(db: Database) -> int:

@@ -33,6 +33,40 @@ async def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
     await db.close()
 
 
+_OPENER = """
+import asyncio, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from bot.storage import Database
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+async def main():
+    db = await Database.open(sys.argv[1])
+    await db.close()
+asyncio.run(main())
+"""
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """Four processes open one new database at the same moment: none fails, each migration is applied once."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[2])
+    for attempt in range(3):  # three fresh databases: the race window is small, so give it several chances
+        path, go = tmp_path / f"race{attempt}.db", tmp_path / f"go{attempt}"
+        procs = [subprocess.Popen([sys.executable, "-c", _OPENER, str(path), str(go), root],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        go.touch()
+        errors = [err for p in procs if (err := p.communicate(timeout=60)[1]) and p.returncode != 0]
+        assert errors == []
+        with sqlite3.connect(path) as conn:
+            versions = [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+        assert versions == [number for number, _ in MIGRATIONS]
+
+
 async def test_record_flag_groups_and_never_duplicates() -> None:
     db = await Database.open(":memory:")
     posts, cases = PostRepo(db), CaseRepo(db)

@@ -16,33 +16,21 @@ from bot.reporting import last_sent_week
 from bot.storage import PostRepo
 from cogs.reports import Reports, fit
 from tests.helpers import default_guild, slash
+from tests.helpers.clock import FakeClock
 from tests.helpers.govmod_fixtures import Running, running
 
 SLOT = datetime(2026, 11, 23, 9, tzinfo=UTC)  # Monday 09:00 UTC of 2026-W48: the 2026-W47 report is due
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        """Start at `now`."""
-        self.now = now
-
-    def __call__(self) -> datetime:
-        """Return the current fake time."""
-        return self.now
-
-
 @asynccontextmanager
-async def bot_with_reports(db_path: Path, guild: dict[str, Any], clock: Clock, out: Path) -> AsyncIterator[
+async def bot_with_reports(db_path: Path, guild: dict[str, Any], clock: FakeClock, out: Path) -> AsyncIterator[
         tuple[Running, Reports]]:
     """Start govmod (a fresh process, as far as the bot knows) with the reports cog on a fake clock."""
-    async with running(db_path, guild_payload=copy.deepcopy(guild)) as r:
+    async with running(db_path, guild_payload=copy.deepcopy(guild), clock=clock) as r:
         cog = cast(Reports, r.bot.get_cog("Reports"))  # load_extension imports its own copy of the module
         assert cog is not None and type(cog).__name__ == "Reports"
-        cog.weekly.cancel()  # the test ticks by hand
-        cog.clock = clock
+        cog.weekly.cancel()  # the test ticks by hand (the bot was built on `clock` before the loop started)
         r.bot.settings = r.bot.settings.model_copy(update={"reports": r.bot.settings.reports.model_copy(
             update={"out_dir": out, "weekday": 0, "hour": 9})})
         yield r, cog
@@ -65,7 +53,7 @@ def reports_in(r: Running, channel: str) -> list[Any]:
 
 
 async def test_weekly_report_once_per_week_across_restarts(tmp_path: Path) -> None:
-    guild, clock, db = default_guild(), Clock(datetime(2026, 11, 23, 8, 59, tzinfo=UTC)), tmp_path / "g.db"
+    guild, clock, db = default_guild(), FakeClock(datetime(2026, 11, 23, 8, 59, tzinfo=UTC)), tmp_path / "g.db"
     async with bot_with_reports(db, guild, clock, tmp_path / "out") as (r, cog):
         await seed_week(r)
         res = await slash(r.bot, "govmod report channel", channel=r.fake.channel("mod-log"), member="mod")
@@ -98,7 +86,7 @@ async def test_weekly_report_once_per_week_across_restarts(tmp_path: Path) -> No
 
 
 async def test_failed_post_is_retried_not_lost(tmp_path: Path) -> None:
-    clock = Clock(SLOT)
+    clock = FakeClock(SLOT)
     async with bot_with_reports(tmp_path / "g.db", default_guild(), clock, tmp_path / "out") as (r, cog):
         await slash(r.bot, "govmod report channel", channel=r.fake.channel("mod-log"), member="mod")
         path = f"/channels/{r.fake.channel('mod-log').id}/messages"
@@ -111,7 +99,7 @@ async def test_failed_post_is_retried_not_lost(tmp_path: Path) -> None:
 
 
 async def test_names_shown_only_when_moderators_allow(tmp_path: Path) -> None:
-    async with bot_with_reports(tmp_path / "g.db", default_guild(), Clock(SLOT), tmp_path / "out") as (r, cog):
+    async with bot_with_reports(tmp_path / "g.db", default_guild(), FakeClock(SLOT), tmp_path / "out") as (r, cog):
         await seed_week(r)
         await slash(r.bot, "govmod report channel", channel=r.fake.channel("mod-log"), member="mod")
         res = await slash(r.bot, "govmod report names", show=True, member="mod")
@@ -122,7 +110,7 @@ async def test_names_shown_only_when_moderators_allow(tmp_path: Path) -> None:
 
 
 async def test_report_now_posts_in_report_channel_or_privately(tmp_path: Path) -> None:
-    async with bot_with_reports(tmp_path / "g.db", default_guild(), Clock(SLOT), tmp_path / "out") as (r, cog):
+    async with bot_with_reports(tmp_path / "g.db", default_guild(), FakeClock(SLOT), tmp_path / "out") as (r, cog):
         await seed_week(r)
         res = await slash(r.bot, "govmod report now", week="last", member="mod")
         assert res.deferred and res.ephemeral
@@ -141,7 +129,7 @@ async def test_report_now_posts_in_report_channel_or_privately(tmp_path: Path) -
 
 
 async def test_unload_removes_the_command_group(tmp_path: Path) -> None:
-    async with bot_with_reports(tmp_path / "g.db", default_guild(), Clock(SLOT), tmp_path / "out") as (r, _):
+    async with bot_with_reports(tmp_path / "g.db", default_guild(), FakeClock(SLOT), tmp_path / "out") as (r, _):
         assert r.bot.govmod.get_command("report") is not None
         await r.bot.unload_extension("cogs.reports")
         assert r.bot.govmod.get_command("report") is None

@@ -19,6 +19,7 @@ from bot.service import ScanService
 from bot.settings import Settings
 from bot.storage import Database
 
+from .clock import FakeClock
 from .gateway import FakeDiscord
 
 
@@ -101,7 +102,7 @@ def make_bot(db: Database, detectors: Sequence[Any] | None = None, *, settings: 
     options = {"queue_max": settings.pipeline.queue_max, "batch_max": settings.pipeline.batch_max,
                "batch_wait_ms": 5, **live_options}
     live = LiveScorer(service, **options)
-    return GovmodBot(settings=settings, db=db, service=service, live=live, sync_commands=False)
+    return GovmodBot(settings=settings, db=db, service=service, live=live, sync_commands=False)  # db's clock
 
 
 @dataclass
@@ -154,9 +155,13 @@ async def configure(db: Database, guild: discord.Guild, *, watch: Sequence[str] 
 
 @asynccontextmanager
 async def running(db_path: Path | str, detectors: Sequence[Any] | None = None, *, configured: bool = True,
-                  guild_payload: dict[str, Any] | None = None, **options: Any) -> AsyncIterator[Running]:
-    """Open the database, start govmod on the fake gateway with the default guild, close everything after."""
-    db = await Database.open(db_path)
+                  guild_payload: dict[str, Any] | None = None, clock: FakeClock | None = None,
+                  **options: Any) -> AsyncIterator[Running]:
+    """Open the database, start govmod on the fake gateway with the default guild, close everything after.
+
+    The bot and its storage read `clock` (default: a fresh `FakeClock` at the harness's fixed "now").
+    """
+    db = await Database.open(db_path, clock=clock or FakeClock())
     try:
         bot = make_bot(db, detectors, **options)
         async with FakeDiscord(bot) as fake:
