@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,9 +68,21 @@ class Severity(enum.StrEnum):
     HIGH = "high"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """Return text that is valid Unicode: each lone UTF-16 surrogate (real exports have them) becomes U+FFFD.
+
+    Python's JSON decoder joins a proper surrogate pair into one character, so what is left can never be
+    encoded as UTF-8: tokenizers and SQLite both reject it. Everything else is kept as written.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
-    """One message or forum post, as the detectors see it."""
+    """One message or forum post, as the detectors see it (its text is always valid Unicode)."""
 
     id: str
     channel_id: str
@@ -86,6 +99,13 @@ class Post:
     edited_at: datetime | None = None
     is_bot: bool = False
     truncated: bool = False
+
+    def __post_init__(self) -> None:
+        """Make the text and names valid Unicode, whichever door (gateway, export, test) the post came in by."""
+        for name in ("content", "author_name"):
+            value = getattr(self, name)
+            if isinstance(value, str) and (clean := valid_text(value)) is not value:
+                object.__setattr__(self, name, clean)
 
     @property
     def scoring_text(self) -> str:

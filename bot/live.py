@@ -6,17 +6,25 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sqlite3
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import Event, MemberJoin, Post, Reaction
-from bot.service import BatchResult, ScanService
+from bot.service import BatchResult, ScanService, ScoredBatch
+from bot.storage import StorageError
 
 log = logging.getLogger(__name__)
 
 ResultHandler = Callable[[BatchResult], Awaitable[None]]
+STORAGE_ERRORS = (StorageError, sqlite3.Error, OSError)  # SQLITE_BUSY, a full disk, a read-only file, ...
+RETRY_DELAYS = (0.1, 0.5, 2.0)  # seconds between attempts to store one batch before keeping it for later
+
+
+class StorageUnavailable(RuntimeError):
+    """Storage failed; the scored batch is kept in memory and stored when storage works again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,9 @@ class LiveStats:
     max_depth: int
     last_batch_ms: float
     running: bool
+    unsaved: int = 0  # posts and events scored but not yet stored (storage is failing), kept in memory
+    lost: int = 0  # of those, given up on at shutdown (counted, logged with their ids)
+    storage_error: str | None = None  # the last storage failure while something is unsaved
 
 
 def freeze_heap() -> None:
@@ -57,11 +68,17 @@ class LiveScorer:
     Back-pressure: when the queue is full a producer waits at most `put_timeout` seconds, and at most
     `max_waiters` producers (default: as many as the queue holds) wait at once, so memory stays bounded;
     an item that cannot be queued is counted as dropped (shown by `/govmod status`), never silently lost.
+
+    Storage failures: a batch is scored once (the stateful detectors have taken it in), then stored with
+    retries (`retry_delays`); if storage stays down the scored batch is kept, in order, and retried before
+    anything newer is stored. At most `backlog_max` batches are kept; beyond that the drain loop stops
+    taking work, so the queue fills and back-pressure (and, at worst, counted drops) takes over.
     """
 
     def __init__(
         self, service: ScanService, *, queue_max: int = 2000, batch_max: int = 32, batch_wait_ms: int = 50,
-        put_timeout: float = 10.0, max_waiters: int | None = None,
+        put_timeout: float = 10.0, max_waiters: int | None = None, backlog_max: int = 64,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         """Bind to the scan service; nothing runs until `start`."""
         self.service = service
@@ -80,6 +97,10 @@ class LiveScorer:
         self._accepting = False
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # the pipeline's stateful detectors see one batch at a time
+        self.unsaved: deque[ScoredBatch] = deque()  # scored, not yet stored: oldest first
+        self.backlog_max = max(1, backlog_max)
+        self.retry_delays = tuple(retry_delays)
+        self.storage_error: str | None = None
 
     # ----------------------------------------------------------------- producers
     def subscribe(self, handler: ResultHandler) -> None:
@@ -122,16 +143,60 @@ class LiveScorer:
 
     # ----------------------------------------------------------------- scoring
     async def score_batch(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = ()) -> BatchResult:
-        """Score and store a batch now (used by the drain loop, backfill and the context menu)."""
+        """Score and store a batch now (used by the drain loop, backfill and the context menu).
+
+        Raises StorageUnavailable when the batch was scored but could not be stored yet (it is kept and
+        stored later, after the batches before it).
+        """
         async with self._lock:
             started = time.perf_counter()
-            result = await self.service.process(posts, events)
+            scored = await self.service.score(posts, events)
             self.last_batch_ms = (time.perf_counter() - started) * 1000
-        self.counts["scored"] += len(posts)
-        self.counts["events"] += len(events)
-        self.counts["batches"] += 1
-        self._publish(result)
+            self.counts["scored"] += len(scored.posts)
+            self.counts["events"] += len(events)
+            self.counts["batches"] += 1
+            self.unsaved.append(scored)
+            results = await self._store_unsaved()
+        result = results.get(id(scored))
+        if result is None:
+            raise StorageUnavailable(f"storage failed ({self.storage_error}); {self.unsaved_items()} scored items "
+                                     "are kept in memory and will be stored when it works again")
         return result
+
+    async def _store_unsaved(self) -> dict[int, BatchResult]:
+        """Store the kept batches oldest first, each with retries; stop at the first that still fails."""
+        stored: dict[int, BatchResult] = {}
+        while self.unsaved:
+            batch = self.unsaved[0]
+            result = await self._store_with_retries(batch)
+            if result is None:
+                return stored
+            self.unsaved.popleft()
+            stored[id(batch)] = result
+            self._publish(result)
+        if self.storage_error is not None:
+            log.warning("storage works again: every kept batch is stored")
+            self.storage_error = None
+        return stored
+
+    async def _store_with_retries(self, batch: ScoredBatch) -> BatchResult | None:
+        for attempt, delay in enumerate((0.0, *self.retry_delays)):
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                return await self.service.store(batch)
+            except STORAGE_ERRORS as exc:
+                error = str(exc) or type(exc).__name__
+                log.debug("storing a batch failed (attempt %d): %s", attempt + 1, error)
+        if self.storage_error != error:
+            log.error("storage is failing (%s): %d scored items kept in memory, retrying (see /govmod status)",
+                      error, self.unsaved_items())
+        self.storage_error = error
+        return None
+
+    def unsaved_items(self) -> int:
+        """Return how many posts and events are scored but not stored."""
+        return sum(b.size for b in self.unsaved)
 
     async def score_profiles(self, subjects: Sequence[Post]) -> BatchResult:
         """Judge members' names (joins, name changes) now and hand any case to the result handlers."""
@@ -175,14 +240,23 @@ class LiveScorer:
 
     async def _drain(self) -> None:
         while True:
+            if self.unsaved and (len(self.unsaved) >= self.backlog_max or self.queue.empty()):
+                # storage is down: retry the kept batches now and then; take new work only while there is room
+                await asyncio.sleep(self.retry_delays[-1] if self.retry_delays else 1.0)
+                async with self._lock:
+                    await self._store_unsaved()
+                continue
             batch = await self._next_batch()
             posts = [i for i in batch if isinstance(i, Post)]
             events = [i for i in batch if not isinstance(i, Post)]
             try:
                 await self.score_batch(posts, events)
+            except StorageUnavailable:
+                pass  # kept in self.unsaved; logged once and shown by /govmod status
             except Exception:
                 self.counts["failed"] += len(batch)
-                log.exception("scoring a batch of %d items failed; counted as failed", len(batch))
+                log.exception("scoring a batch of %d items failed; counted as failed (ids: %s)", len(batch),
+                              ", ".join(p.id for p in posts[:20]))
             finally:
                 for _ in batch:
                     self.queue.task_done()
@@ -227,6 +301,15 @@ class LiveScorer:
             self.queue.task_done()
         if left:
             log.error("shutdown: %d items were not scored (counted as dropped)", left)
+        if self.unsaved:
+            async with self._lock:
+                await self._store_unsaved()
+        if self.unsaved:
+            lost = [p.id for b in self.unsaved for p in b.posts]
+            self.counts["lost"] += self.unsaved_items()
+            log.error("shutdown: storage still failing (%s); %d scored items could not be stored, posts: %s",
+                      self.storage_error, self.unsaved_items(), ", ".join(lost[:50]))
+            self.unsaved.clear()
 
     def stats(self) -> LiveStats:
         """Return the counters shown by `/govmod status`."""
@@ -235,4 +318,5 @@ class LiveScorer:
             depth=self.queue.qsize(), capacity=self.queue.maxsize, received=c["received"], scored=c["scored"],
             events=c["events"], dropped=c["dropped"], failed=c["failed"], batches=c["batches"],
             max_depth=self.max_depth, last_batch_ms=self.last_batch_ms, running=self.running,
+            unsaved=self.unsaved_items(), lost=c["lost"], storage_error=self.storage_error if self.unsaved else None,
         )

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.domain import Post
-from bot.ingest import IngestReport, read_events
+from bot.domain import MemberJoin, Post, Reaction
+from bot.ingest import IngestReport, Position, read_in_time_order
 from bot.pipeline import Pipeline
 from bot.service import ScanService
 from bot.storage import Database, PostRepo
@@ -45,6 +45,8 @@ class ScanSummary:
             f"{'reactions/joins':<24}{self.events:>10}",
             f"{'malformed lines skipped':<24}{self.ingest.skipped:>10}",
         ]
+        if self.ingest.out_of_order:
+            lines.append(f"{'out of time order':<24}{self.ingest.out_of_order:>10}   (scored where they stood)")
         for name in sorted(set(self.flags) | set(self.cases_opened)):
             lines.append(f"{'flags: ' + name:<24}{self.flags[name]:>10}   cases opened: {self.cases_opened[name]}")
         lines.append(f"{'posts per second':<24}{self.rate:>10.1f}")
@@ -73,28 +75,35 @@ async def scan(
     inputs: list[Path], db: Database, pipeline: Pipeline, *, out: Path | None = None,
     batch_size: int = 256, defaults: dict[str, float] | None = None, progress: Progress | None = None,
 ) -> ScanSummary:
-    """Score every message of the inputs into db; write the output contract once all input was seen."""
+    """Score every message of the inputs, merged in time order, into db; then write the output contract.
+
+    Reactions and joins never cut a batch short: one that arrives before a batch's first post is taken in
+    with that batch (the detectors see events first), one that arrives after it waits for the next batch, so
+    a reaction is always seen after the post it reacts to.
+    """
     service = ScanService(pipeline, db, defaults)
     summary = ScanSummary()
-    order: list[tuple[str, bool]] = []  # (post id, is_bot) in input order, for the output file
+    order: list[tuple[Position, str, bool]] = []  # (input position, post id, is_bot), for the output file
     posts: list[Post] = []
-    events: list = []
+    before: list[Reaction | MemberJoin] = []  # events that precede every post of the current batch
+    after: list[Reaction | MemberJoin] = []  # events that follow one of them: held for the next batch
     start = time.monotonic()
 
     async def flush() -> None:
-        result = await service.process(posts, events)
+        nonlocal before, after
+        result = await service.process(posts, before)
         for update in result.cases:
             if update.outcome == "opened":
                 summary.cases_opened[update.detector] += 1
         summary.posts += len(result.verdicts)
         posts.clear()
-        events.clear()
+        before, after = after, []
         if progress:
             progress.update(summary.posts)
 
-    for event in read_events(inputs, summary.ingest):
+    for pos, event in read_in_time_order(inputs, summary.ingest):
         if isinstance(event, Post):
-            order.append((event.id, event.is_bot))
+            order.append((pos, event.id, event.is_bot))
             if event.is_bot:
                 summary.bots_skipped += 1
                 continue
@@ -102,18 +111,17 @@ async def scan(
             if len(posts) >= batch_size:
                 await flush()
         else:
-            if posts:
-                await flush()
-            events.append(event)
+            (after if posts else before).append(event)
             summary.events += 1
-    if posts or events:
+    while posts or before or after:
         await flush()
     summary.seconds = time.monotonic() - start
     if progress:
         progress.update(summary.posts, final=True)
-    await _count_flags(db, order, summary)
+    in_input_order = [(pid, is_bot) for _, pid, is_bot in sorted(order)]
+    await _count_flags(db, in_input_order, summary)
     if out is not None:
-        await write_output(db, order, out)
+        await write_output(db, in_input_order, out)
     return summary
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.domain import MemberJoin, Post, Reaction, Verdict
+from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, Verdict
 from bot.pipeline import PersistentDetector, Pipeline, Policy
 from bot.storage import CaseRepo, Database, GuildConfig, GuildRepo, PostRepo, StateRepo, severity_for
 
@@ -37,6 +37,22 @@ class BatchResult:
     verdicts: list[Verdict] = field(default_factory=list)
     revised: list[Verdict] = field(default_factory=list)
     cases: list[CaseUpdate] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredBatch:
+    """A batch the detectors have judged but storage has not yet taken (kept for a retry if storage fails)."""
+
+    posts: list[Post]
+    events: list[Reaction | MemberJoin]
+    verdicts: list[Verdict]
+    pending: dict[str, dict[str, DetectorOutput]]  # revisions of earlier posts the batch caused
+    policies: dict[str, Policy]
+
+    @property
+    def size(self) -> int:
+        """Return how many posts and events the batch holds."""
+        return len(self.posts) + len(self.events)
 
 
 def group_key(detector: str, verdict: Verdict, post: Post) -> str:
@@ -80,32 +96,45 @@ class ScanService:
         self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = ()
     ) -> BatchResult:
         """Score posts (events first feed the stateful detectors) and store the results in one transaction."""
+        return await self.store(await self.score(posts, events))
+
+    async def score(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = ()) -> ScoredBatch:
+        """Run the detectors on a batch (off the event loop); nothing is stored yet.
+
+        The stateful detectors have taken the batch in once this returns, so a batch must be scored once
+        and then stored, retrying `store` if storage fails, never scored again.
+        """
         posts = [p for p in posts if not p.is_bot]
         policies = await self.policies({p.guild_id for p in posts} | {e.guild_id for e in events})
         await self._restore_state(posts)
         verdicts = await asyncio.to_thread(self._score, posts, events, policies)
-        pending = self.pipeline.pending_revisions()
-        result = BatchResult(verdicts=verdicts)
-        by_id = {p.id: p for p in posts}
+        return ScoredBatch(posts, list(events), verdicts, self.pipeline.pending_revisions(), policies)
+
+    async def store(self, batch: ScoredBatch) -> BatchResult:
+        """Store a scored batch, its revisions and cases in one transaction (safe to retry after a failure)."""
+        result = BatchResult(verdicts=list(batch.verdicts))
+        by_id = {p.id: p for p in batch.posts}
+        policies = batch.policies
         async with self.db.transaction():
-            for event in events:
+            for event in batch.events:
                 await (self.posts.save_reaction(event) if isinstance(event, Reaction) else self.posts.save_join(event))
-            for post, verdict in zip(posts, verdicts, strict=True):
+            for post, verdict in zip(batch.posts, batch.verdicts, strict=True):
                 await self.posts.save(post)
                 await self.posts.save_verdict(verdict)
-            for post_id, changed in pending.items():
+            for post_id, changed in batch.pending.items():
                 post = by_id.get(post_id) or await self.posts.get(post_id)
-                old = next((v for v in verdicts if v.post_id == post_id), None) or await self.posts.verdict(post_id)
+                old = (next((v for v in batch.verdicts if v.post_id == post_id), None)
+                       or await self.posts.verdict(post_id))
                 if post is None or old is None:
                     continue
                 revised = self.pipeline.revise(post, old, changed, policies.get(post.guild_id, Policy()))
                 await self.posts.save_verdict(revised)
                 result.revised.append(revised)
                 by_id[post_id] = post
-            final = {v.post_id: v for v in [*verdicts, *result.revised]}
+            final = {v.post_id: v for v in [*batch.verdicts, *result.revised]}
             for post_id, verdict in final.items():
                 result.cases += await self._record_cases(by_id[post_id], verdict, policies)
-            await self._save_state(posts)
+            await self._save_state(batch.posts)
         return result
 
     async def process_profiles(self, subjects: Sequence[Post]) -> BatchResult:

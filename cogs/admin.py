@@ -168,7 +168,10 @@ class Admin(commands.Cog):
         embed.add_field(name="Queue", value=(
             f"{stats.depth}/{stats.capacity} waiting (peak {stats.max_depth})\n{stats.scored} posts and "
             f"{stats.events} events scored in {stats.batches} batches\n**{stats.dropped} dropped**, "
-            f"{stats.failed} failed\nlast batch {stats.last_batch_ms:.0f} ms"))
+            f"{stats.failed} failed\nlast batch {stats.last_batch_ms:.0f} ms"
+            + (f"\n**storage failing** ({stats.storage_error}): {stats.unsaved} scored items kept in memory, "
+               "retrying" if stats.unsaved else "")
+            + (f"\n**{stats.lost} scored items could not be stored**" if stats.lost else "")))
         embed.add_field(name="Cases", value=f"{day} in the last 24 h\n{open_} open")
         embed.add_field(name="Server", value=(
             f"{len(config.watched)} watched channel(s)\nalerts: "

@@ -24,7 +24,12 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict:
     good = json.dumps({"id": "1", "channel_id": "2", "author_id": "3", "content": "hi",
                        "created_at": "2026-11-16T00:00:00Z"})
     bad = json.dumps({"id": "4", "content": "x", "created_at": "2026-11-16T00:00:00Z"})
-    broken.write_text(f"{good}\n{{oops\n{bad}\n", encoding="utf-8")
+    base = {"channel_id": "2", "author_id": "3", "created_at": "2026-11-16T00:01:00Z"}
+    null, number = json.dumps({**base, "id": "7", "content": None}), json.dumps({**base, "id": "8", "content": 3})
+    surrogate = json.dumps({**base, "id": "6", "content": "half an emoji \ud83d here"})  # a good record
+    wrong = json.dumps({**base, "id": "9", "content": "x", "thread_id": {"id": 1}})
+    broken.write_text(f"{good}\n{{oops\n{bad}\n{null}\n{number}\n{surrogate}\n{wrong}\n{good[:30]}",
+                      encoding="utf-8")  # the last line is cut off mid-record
     inputs = [EXAMPLES / "sample_server.jsonl", EXAMPLES / "discordchatexporter_sample.json", broken]
     out, db = tmp / "out.jsonl", tmp / "g.db"
     govmod = shutil.which("govmod") or str(Path(sys.executable).with_name("govmod"))
@@ -38,6 +43,10 @@ def test_scan_succeeds_and_reports_malformed_lines(scanned: dict) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "broken.jsonl:2: invalid JSON" in proc.stderr
     assert "broken.jsonl:3: missing or invalid 'channel_id'" in proc.stderr
+    assert "broken.jsonl:4: 'content' must be a string, not null" in proc.stderr
+    assert "broken.jsonl:5: 'content' must be a string, not a number" in proc.stderr
+    assert "broken.jsonl:7: 'thread_id' must be an id" in proc.stderr
+    assert "broken.jsonl:8: invalid JSON" in proc.stderr and "Traceback" not in proc.stderr
     assert "malformed lines skipped" in proc.stdout and "posts per second" in proc.stdout
 
 
@@ -46,7 +55,7 @@ def test_output_has_one_verdict_per_input_message_with_every_detector(scanned: d
     sample = [json.loads(line) for line in (EXAMPLES / "sample_server.jsonl").read_text().splitlines()]
     messages = [m for m in sample if m.get("type", "message") == "message"]
     export = json.loads((EXAMPLES / "discordchatexporter_sample.json").read_text())
-    expected_ids = [m["id"] for m in messages] + [m["id"] for m in export["messages"]] + ["1"]
+    expected_ids = [m["id"] for m in messages] + [m["id"] for m in export["messages"]] + ["1", "6"]
     assert [r["id"] for r in rows] == expected_ids
     for row, msg in zip(rows, messages, strict=False):
         if msg.get("is_bot"):

@@ -93,3 +93,57 @@ def test_bundled_examples_parse_without_problems() -> None:
     events = list(read_events(inputs, report))
     assert report.skipped == 0
     assert sum(isinstance(e, Post) for e in events) >= 100
+
+
+def test_every_field_is_checked_and_text_is_made_valid_unicode(tmp_path: Path) -> None:
+    """Null/number content, wrong field types and a truncated line are skipped by line; a lone surrogate is mended."""
+    lines = [
+        json.dumps(MSG),                                                  # 1 good
+        json.dumps({**MSG, "id": "2", "content": None}),                  # 2 null content
+        json.dumps({**MSG, "id": "3", "content": 42}),                    # 3 number content
+        '{"id": "4", "channel_id": "10", "author_id": "100", "content": "bad \\ud800 half", '
+        '"created_at": "2026-11-16T09:00:00Z", "author_name": "x\\udfffy"}',   # 4 good, lone surrogates
+        json.dumps({**MSG, "id": "5", "author_id": {"id": 1}}),           # 5 author_id an object
+        json.dumps({**MSG, "id": "6", "thread_id": ["t"]}),               # 6 thread_id a list
+        json.dumps({**MSG, "id": "7", "is_bot": "no"}),                   # 7 is_bot a string
+        json.dumps({**MSG, "id": "8", "author_name": 5}),                 # 8 author_name a number
+        json.dumps({**MSG, "id": "9", "created_at": 1763283600}),         # 9 time as a number
+        json.dumps({**MSG, "id": 10, "channel_id": 10}),                  # 10 good: numeric ids are ids
+        json.dumps({"type": "reaction", "message_id": "1", "user_id": "7", "emoji": {"name": "x"},
+                    "created_at": MSG["created_at"]}),                    # 11 emoji an object
+        json.dumps(MSG)[:40],                                             # 12 truncated line
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")  # no newline after the truncated last line
+    report = IngestReport()
+    events = list(read_events([path], report))
+    assert [e.id for e in events if isinstance(e, Post)] == ["1", "4", "10"]
+    assert [p.line for p in report.problems] == [2, 3, 5, 6, 7, 8, 9, 11, 12]
+    reasons = {p.line: p.reason for p in report.problems}
+    assert reasons[2] == "'content' must be a string, not null" and reasons[3].endswith("not a number")
+    assert "invalid JSON" in reasons[12] and "'is_bot' must be true or false" in reasons[7]
+    mended = next(e for e in events if isinstance(e, Post) and e.id == "4")
+    assert mended.content == "bad \ufffd half" and mended.author_name == "x\ufffdy"
+    mended.content.encode("utf-8")  # what a tokenizer and SQLite need
+
+
+def test_export_with_odd_shapes_keeps_good_messages_and_counts_the_rest(tmp_path: Path) -> None:
+    msg = {"id": "1", "timestamp": "2026-11-16T09:00:00+00:00", "content": "hi", "author": {"id": "5", "name": "a"}}
+    doc = {"guild": {"id": "9"}, "channel": {"id": "10", "type": "GuildTextChat"}, "messages": [
+        {**msg, "reactions": [{"emoji": {"name": "👍"}, "users": [{"id": "6"}]}, "🔥", {"users": "everyone"}]},
+        {**msg, "id": "2", "content": None},
+        {**msg, "id": "3", "author": None},
+        {**msg, "id": "4", "author": {"name": "no id"}},
+        "not a message",
+        {**msg, "id": "6", "content": "lone \udc00"},
+    ]}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    report = IngestReport()
+    events = list(read_events([path], report))
+    assert [(type(e).__name__, getattr(e, "id", None)) for e in events] == [
+        ("Post", "1"), ("Reaction", None), ("Post", "6")]
+    assert [p.reason.split(":")[0] for p in report.problems] == [
+        "message #1", "message #1", "message #2", "message #3", "message #4", "message #5"]
+    assert "reaction 2 left out" in report.problems[0].reason
+    assert events[2].content == "lone \ufffd"

@@ -128,3 +128,82 @@ async def test_flood_beyond_capacity_reports_drops(tmp_path: Path) -> None:
     assert stats.dropped > 0 and stats.max_depth <= 20  # type: ignore[attr-defined]
     assert stats.scored + stats.dropped == 1000 and stored == stats.scored  # type: ignore[attr-defined]
     assert max_lag < 0.100, f"event loop blocked for {max_lag * 1000:.0f} ms"
+
+
+class FlakyStorage:
+    """Make the first write of a batch (saving a post) fail with SQLITE_BUSY a given number of times."""
+
+    def __init__(self, service: ScanService, failures: int) -> None:
+        """Wrap `service.posts.save`."""
+        self.failures, self.calls = failures, 0
+        self._save = service.posts.save
+        service.posts.save = self.save  # type: ignore[method-assign]
+
+    async def save(self, post: Post) -> None:
+        """Fail while failures are left, then save for real."""
+        self.calls += 1
+        if self.failures > 0:
+            self.failures -= 1
+            import sqlite3
+
+            raise sqlite3.OperationalError("database is locked")
+        await self._save(post)
+
+
+async def test_a_batch_whose_first_write_fails_with_sqlite_busy_is_stored_on_retry(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "l.db")
+    tox = FakeToxicity()
+    service = ScanService(Pipeline(None, [tox]), db)
+    flaky = FlakyStorage(service, failures=1)
+    live = LiveScorer(service, batch_max=8, batch_wait_ms=5, retry_delays=(0.01, 0.01))
+    opened: list[int] = []
+
+    async def handler(result: BatchResult) -> None:
+        opened.extend(u.case_id for u in result.cases)
+
+    live.subscribe(handler)
+    live.start()
+    assert await live.submit(_post(1, "you idiot"))
+    await live.flush(5)
+    assert await _count_posts(db) == 1 and len(opened) == 1 and flaky.calls == 2
+    assert tox.batches == [1]  # scored once, stored on the second attempt
+    stats = live.stats()
+    assert stats.unsaved == 0 and stats.failed == 0 and stats.storage_error is None
+    await live.stop()
+    await db.close()
+
+
+async def test_storage_down_keeps_batches_in_order_and_stores_them_when_it_is_back(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "l.db")
+    service = ScanService(Pipeline(None, [FakeToxicity()]), db)
+    flaky = FlakyStorage(service, failures=10**6)  # down until the test says otherwise
+    live = LiveScorer(service, batch_max=2, batch_wait_ms=1, retry_delays=(0.01,))
+    live.start()
+    for i in range(6):
+        assert await live.submit(_post(i, "idiot" if i == 4 else "fine"))
+    await live.flush(5)
+    stats = live.stats()
+    assert stats.unsaved == 6 and stats.storage_error == "database is locked" and await _count_posts(db) == 0
+    flaky.failures = 0  # storage is back: the idle loop retries on its own
+    for _ in range(200):
+        if not live.unsaved:
+            break
+        await asyncio.sleep(0.01)
+    assert await _count_posts(db) == 6 and live.stats().unsaved == 0 and live.stats().storage_error is None
+    await live.stop()
+    assert live.stats().lost == 0
+    await db.close()
+
+
+async def test_storage_still_down_at_shutdown_counts_what_is_lost(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "l.db")
+    service = ScanService(Pipeline(None, [FakeToxicity()]), db)
+    FlakyStorage(service, failures=10**6)
+    live = LiveScorer(service, batch_max=4, batch_wait_ms=1, retry_delays=())
+    live.start()
+    for i in range(3):
+        await live.submit(_post(i))
+    await live.flush(5)
+    await live.stop()
+    assert live.stats().lost == 3 and live.stats().unsaved == 0
+    await db.close()

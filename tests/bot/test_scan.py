@@ -145,3 +145,68 @@ def test_revising_one_detector_keeps_the_others_decisions() -> None:
                              model_versions={})
     kept = pipeline.revise(post, flagged_before, {"coordination": DetectorOutput(0.9, {}, "camp-1")}, Policy())
     assert kept.flags == ("toxicity", "coordination")
+
+
+class OrderRecorder:
+    """Remember the order in which posts and events reach the detectors, and the batch sizes."""
+
+    name = "recorder"
+    version = "rec-1"
+    needs_embedding = False
+    default_threshold = 0.99
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.seen: list[str] = []
+        self.batches: list[int] = []
+
+    def score(self, posts: list, ctx: object) -> list:
+        """Record the posts of a batch."""
+        from bot.domain import DetectorOutput
+
+        self.batches.append(len(posts))
+        self.seen += [p.id for p in posts]
+        return [DetectorOutput(0.0) for _ in posts]
+
+    def observe(self, event: object) -> None:
+        """Record an event."""
+        self.seen.append(f"r:{event.message_id}")  # type: ignore[attr-defined]
+
+    def revisions(self) -> dict:
+        """Nothing is ever revised."""
+        return {}
+
+
+async def test_inputs_are_merged_in_time_order_and_reactions_do_not_cut_batches(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"  # two channels' logs whose times interleave
+    a.write_text("\n".join(json.dumps(message(i, "u1", f"a{i}")) for i in range(0, 40, 2)) + "\n")
+    lines = [json.dumps(message(i, "u2", f"b{i}")) for i in range(1, 40, 2)]
+    lines.insert(3, json.dumps({"type": "reaction", "message_id": "1004", "user_id": "z", "emoji": "x",
+                                "created_at": (T0 + timedelta(seconds=5.5)).isoformat(), "guild_id": "1"}))
+    b.write_text("\n".join(lines) + "\n")
+    db = await Database.open(tmp_path / "g.db")
+    recorder = OrderRecorder()
+    out = tmp_path / "out.jsonl"
+    summary = await scan([a, b], db, Pipeline(None, [recorder]), out=out, batch_size=16)
+    await db.close()
+    posts_seen = [s for s in recorder.seen if not s.startswith("r:")]
+    assert posts_seen == [str(1000 + i) for i in range(40)]  # time order, not file order
+    assert recorder.batches == [16, 16, 8]  # the reaction did not flush a batch early
+    assert recorder.seen.index("r:1004") > recorder.seen.index("1004")  # seen after the post it reacts to
+    assert summary.posts == 40 and summary.events == 1
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert ids == [str(1000 + i) for i in range(0, 40, 2)] + [str(1000 + i) for i in range(1, 40, 2)]  # input order
+
+
+async def test_a_file_out_of_time_order_is_put_right_within_the_window(tmp_path: Path) -> None:
+    from bot.ingest import IngestReport, read_in_time_order
+
+    src = tmp_path / "shuffled.jsonl"
+    order = [3, 1, 2, 0, 7, 5, 6, 4, 9, 8]
+    src.write_text("\n".join(json.dumps(message(i, "u", f"m{i}")) for i in order) + "\n")
+    report = IngestReport()
+    got = [e.id for _, e in read_in_time_order([src], report, window=4)]
+    assert got == [str(1000 + i) for i in range(10)] and report.out_of_order == 0
+    report = IngestReport()
+    got = [e.id for _, e in read_in_time_order([src], report, window=1)]  # too small a window: counted
+    assert sorted(got) == [str(1000 + i) for i in range(10)] and report.out_of_order > 0
