@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 
 from bot.settings import Settings
@@ -65,12 +66,22 @@ async def run_bot(settings: Settings, pipeline: object) -> int:
     except discord.PrivilegedIntentsRequired:
         print(f"govmod: {INTENTS_HELP}", file=sys.stderr)
         return 1
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # DNS failure, refused, unreachable, timed out
+        print(f"govmod: cannot reach Discord (network or DNS): {_one_line(exc)}. Check this machine's internet "
+              "connection and DNS, then start govmod again (a service unit restarts it for you).", file=sys.stderr)
+        return 3
     finally:
         await live.stop()
         await db.close()
         stats = live.stats()
         log.info("stopped: %d posts scored, %d dropped, %d failed", stats.scored, stats.dropped, stats.failed)
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    """Return an exception as one short line (aiohttp's messages span several)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
 
 
 def _on_signal(bot: discord.Client, sig: signal.Signals) -> None:

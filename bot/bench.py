@@ -280,6 +280,11 @@ def lm_check(texts: list[str]) -> dict[str, Any]:
     return {"texts": len(texts), **rates}
 
 
+def stage(text: str) -> None:
+    """Say on stderr which part of the benchmark runs now (the JSON result goes to stdout)."""
+    print(f"govmod bench: {text}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print JSON; exit 1 if the live queue grows without bound."""
     parser = argparse.ArgumentParser(prog="govmod bench", description=__doc__)
@@ -309,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     texts = message_mix(args.messages)
+    stage("loading the models")
     t = time.perf_counter()
     pipeline = load_pipeline(settings)
     load_s = time.perf_counter() - t
@@ -319,17 +325,21 @@ def main(argv: list[str] | None = None) -> int:
         "load_seconds": round(load_s, 1), "messages": len(texts),
         "mean_chars": round(statistics.mean(len(x) for x in texts), 1),
     }
+    stage(f"batch mode: {len(texts)} messages in batches of {args.batch}")
     result["batch_mode"] = time_pipeline(pipeline, make_posts(texts), args.batch)
     live_posts = make_posts(message_mix(int(args.rate * args.live_seconds), seed=99),
                             start=datetime(2026, 11, 23, tzinfo=UTC), spacing_s=1 / args.rate)
     fresh = load_pipeline(settings)  # fresh detector state for the live replay
     del pipeline
+    stage(f"live path: {len(live_posts)} messages at {args.rate:g}/s ({args.live_seconds:g} s)")
     result["live"] = asyncio.run(time_live(fresh, live_posts, args.rate, settings))
     flood_posts = make_posts(message_mix(args.flood, seed=123), start=datetime(2026, 11, 24, tzinfo=UTC),
                              spacing_s=0.01)
+    stage(f"flood: {len(flood_posts)} messages at once")
     result["flood"] = asyncio.run(time_flood(fresh, [replace(p, id=f"f{p.id}") for p in flood_posts], settings))
     result["peak_rss_mb_bot"] = round(peak_rss_mb(), 1)  # all models loaded, before the reference model exists
     if not args.skip_reference:
+        stage("reference: a BERT-base classifier on the same messages")
         result["reference_bert_base"] = time_bert_reference(texts, 32)
         result["throughput_ratio_vs_bert_base"] = round(
             result["batch_mode"]["messages_per_s"] / result["reference_bert_base"]["messages_per_s"], 2)

@@ -18,9 +18,13 @@ EVALUABLE = {"toxicity": "models.eval_toxicity", "ai_text": "models.eval_ai_text
              "impersonation": "models.eval_impersonation", "prompt_injection": "models.eval_prompt_injection"}
 
 
+PROGRESS_COMMANDS = ("train", "eval", "bench")  # long runs: their INFO lines are the progress display
+
+
 def _setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    logging.getLogger().setLevel(level.upper())  # also when a handler exists already (basicConfig did nothing)
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -91,7 +95,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the govmod command."""
     parser = argparse.ArgumentParser(prog="govmod", description=__doc__)
-    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    parser.add_argument("--log-level", help="logging level (default INFO for train, eval and bench, which report "
+                        "their progress on stderr; WARNING otherwise)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("scan", help="score posts from JSON Lines or DiscordChatExporter files into SQLite")
@@ -139,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(head)  # argparse.REMAINDER would miss the scripts' leading --options
     if words:
         args.rest = rest
-    _setup_logging(args.log_level)
+    _setup_logging(args.log_level or ("INFO" if args.command in PROGRESS_COMMANDS else "WARNING"))
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import logging
 import sqlite3
 import time
@@ -142,15 +143,18 @@ class LiveScorer:
         return False
 
     # ----------------------------------------------------------------- scoring
-    async def score_batch(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = ()) -> BatchResult:
+    async def score_batch(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = (),
+                          positions: Sequence[int] | None = None) -> BatchResult:
         """Score and store a batch now (used by the drain loop, backfill and the context menu).
+
+        events[k] happened after the first positions[k] posts (default: before all of them).
 
         Raises StorageUnavailable when the batch was scored but could not be stored yet (it is kept and
         stored later, after the batches before it).
         """
         async with self._lock:
             started = time.perf_counter()
-            scored = await self.service.score(posts, events)
+            scored = await self.service.score(posts, events, positions)
             self.last_batch_ms = (time.perf_counter() - started) * 1000
             self.counts["scored"] += len(scored.posts)
             self.counts["events"] += len(events)
@@ -249,8 +253,10 @@ class LiveScorer:
             batch = await self._next_batch()
             posts = [i for i in batch if isinstance(i, Post)]
             events = [i for i in batch if not isinstance(i, Post)]
+            places = list(itertools.accumulate(isinstance(i, Post) for i in batch))  # posts up to each item
             try:
-                await self.score_batch(posts, events)
+                await self.score_batch(posts, events, [n for n, i in zip(places, batch, strict=True)
+                                                       if not isinstance(i, Post)])
             except StorageUnavailable:
                 pass  # kept in self.unsaved; logged once and shown by /govmod status
             except Exception:

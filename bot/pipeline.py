@@ -23,6 +23,12 @@ class BatchContext:
     embeddings: np.ndarray | None  # (n, 384) unit rows from the shared encoder, or None
     branches: dict[str, np.ndarray] = field(default_factory=dict)  # encoder branch name -> (n, d) rows
 
+    def slice(self, start: int, stop: int) -> BatchContext:
+        """Return the context of posts[start:stop] (views: nothing is computed again)."""
+        return BatchContext(texts=self.texts[start:stop],
+                            embeddings=None if self.embeddings is None else self.embeddings[start:stop],
+                            branches={name: rows[start:stop] for name, rows in self.branches.items()})
+
 
 @runtime_checkable
 class Detector(Protocol):
@@ -122,12 +128,24 @@ class Pipeline:
         encoded = self.encoder.encode_all(texts)
         return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=encoded.branches)
 
-    def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy]) -> list[Verdict]:
-        """Score a batch and return one verdict per post, in order."""
+    def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy],
+                events: Sequence[Reaction | MemberJoin] = (), positions: Sequence[int] | None = None) -> list[Verdict]:
+        """Score a batch and return one verdict per post, in order.
+
+        `events` (reactions, joins) happened among the posts: events[k] came after the first positions[k]
+        posts (default: before all of them). The encoder runs once for the whole batch; a stateful detector
+        sees posts and events in that order, so a join is known before its member's first post and a
+        reaction after the post it reacts to, however large the batch.
+        """
+        where = list(positions) if positions is not None else [0] * len(events)
+        if len(where) != len(events):
+            raise ValueError("positions must give one place per event")
         if not posts:
+            self.observe(events)
             return []
         ctx = self.context(posts)
-        outputs = {d.name: d.score(posts, ctx) for d in self.detectors}
+        outputs = {d.name: (_score_in_order(d, posts, ctx, events, where) if isinstance(d, StatefulDetector)
+                            else d.score(posts, ctx)) for d in self.detectors}
         return [
             self.verdict(post, {name: outs[i] for name, outs in outputs.items()}, policy_for(post.guild_id))
             for i, post in enumerate(posts)
@@ -171,3 +189,19 @@ class Pipeline:
             model_versions=self.model_versions,
             cluster=cluster,
         )
+
+
+def _score_in_order(det: StatefulDetector, posts: Sequence[Post], ctx: BatchContext,
+                    events: Sequence[Reaction | MemberJoin], positions: Sequence[int]) -> list[DetectorOutput]:
+    """Score a stateful detector's batch in runs of posts, observing each event at its place between them."""
+    outputs: list[DetectorOutput] = []
+    start = 0
+    for place, event in sorted(zip(positions, range(len(events)), strict=True)):
+        stop = min(max(place, start), len(posts))
+        if stop > start:
+            outputs += det.score(posts[start:stop], ctx.slice(start, stop))
+            start = stop
+        det.observe(events[event])
+    if start < len(posts):
+        outputs += det.score(posts[start:], ctx.slice(start, len(posts)))
+    return outputs

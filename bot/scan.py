@@ -77,27 +77,26 @@ async def scan(
 ) -> ScanSummary:
     """Score every message of the inputs, merged in time order, into db; then write the output contract.
 
-    Reactions and joins never cut a batch short: one that arrives before a batch's first post is taken in
-    with that batch (the detectors see events first), one that arrives after it waits for the next batch, so
-    a reaction is always seen after the post it reacts to.
+    Reactions and joins never cut a batch short: each travels in the batch with its place among the posts,
+    so the detectors see a join before its member's first post and a reaction after the post it reacts to.
     """
     service = ScanService(pipeline, db, defaults)
     summary = ScanSummary()
     order: list[tuple[Position, str, bool]] = []  # (input position, post id, is_bot), for the output file
     posts: list[Post] = []
-    before: list[Reaction | MemberJoin] = []  # events that precede every post of the current batch
-    after: list[Reaction | MemberJoin] = []  # events that follow one of them: held for the next batch
+    events: list[Reaction | MemberJoin] = []
+    places: list[int] = []  # events[k] came after the first places[k] posts of the batch
     start = time.monotonic()
 
     async def flush() -> None:
-        nonlocal before, after
-        result = await service.process(posts, before)
+        result = await service.process(posts, events, places)
         for update in result.cases:
             if update.outcome == "opened":
                 summary.cases_opened[update.detector] += 1
         summary.posts += len(result.verdicts)
         posts.clear()
-        before, after = after, []
+        events.clear()
+        places.clear()
         if progress:
             progress.update(summary.posts)
 
@@ -111,9 +110,10 @@ async def scan(
             if len(posts) >= batch_size:
                 await flush()
         else:
-            (after if posts else before).append(event)
+            events.append(event)
+            places.append(len(posts))
             summary.events += 1
-    while posts or before or after:
+    if posts or events:
         await flush()
     summary.seconds = time.monotonic() - start
     if progress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,22 +94,31 @@ class ScanService:
         return {g: (await self.config(g)).policy(self.defaults) for g in guild_ids}
 
     async def process(
-        self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = ()
+        self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = (),
+        positions: Sequence[int] | None = None,
     ) -> BatchResult:
-        """Score posts (events first feed the stateful detectors) and store the results in one transaction."""
-        return await self.store(await self.score(posts, events))
+        """Score posts and events and store the results in one transaction.
 
-    async def score(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = ()) -> ScoredBatch:
+        events[k] happened after the first positions[k] posts (default: before all of them).
+        """
+        return await self.store(await self.score(posts, events, positions))
+
+    async def score(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin] = (),
+                    positions: Sequence[int] | None = None) -> ScoredBatch:
         """Run the detectors on a batch (off the event loop); nothing is stored yet.
 
         The stateful detectors have taken the batch in once this returns, so a batch must be scored once
         and then stored, retrying `store` if storage fails, never scored again.
         """
-        posts = [p for p in posts if not p.is_bot]
+        where = list(positions) if positions is not None else [0] * len(events)
+        if any(p.is_bot for p in posts):  # bots are not scored: keep each event's place among the others
+            humans = [0, *itertools.accumulate(not p.is_bot for p in posts)]
+            where = [humans[min(w, len(posts))] for w in where]
+            posts = [p for p in posts if not p.is_bot]
         policies = await self.policies({p.guild_id for p in posts} | {e.guild_id for e in events})
         await self._restore_state(posts)
-        verdicts = await asyncio.to_thread(self._score, posts, events, policies)
-        return ScoredBatch(posts, list(events), verdicts, self.pipeline.pending_revisions(), policies)
+        verdicts = await asyncio.to_thread(self._score, posts, events, where, policies)
+        return ScoredBatch(list(posts), list(events), verdicts, self.pipeline.pending_revisions(), policies)
 
     async def store(self, batch: ScoredBatch) -> BatchResult:
         """Store a scored batch, its revisions and cases in one transaction (safe to retry after a failure)."""
@@ -159,11 +169,10 @@ class ScanService:
                 result.cases += await self._record_cases(post, verdict, policies)
         return result
 
-    def _score(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin],
+    def _score(self, posts: Sequence[Post], events: Sequence[Reaction | MemberJoin], positions: Sequence[int],
                policies: dict[str, Policy]) -> list[Verdict]:
-        """Run in a worker thread: events into the stateful detectors, then the batch."""
-        self.pipeline.observe(events)
-        return self.pipeline.process(posts, lambda g: policies.get(g, Policy()))
+        """Run in a worker thread: the batch, with each event at its place among the posts."""
+        return self.pipeline.process(posts, lambda g: policies.get(g, Policy()), events, positions)
 
     async def _record_cases(self, post: Post, verdict: Verdict, policies: dict[str, Policy]) -> list[CaseUpdate]:
         updates = []

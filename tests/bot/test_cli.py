@@ -30,3 +30,22 @@ def test_unknown_model_and_missing_input_give_clear_errors(capsys: pytest.Captur
 def test_scan_rejects_unknown_options() -> None:
     with pytest.raises(SystemExit):
         cli.main(["scan", "--bogus", "x"])
+
+
+@pytest.mark.parametrize(("argv", "progress_shown"), [
+    (["train", "fake"], True), (["eval", "fake"], True), (["--log-level", "WARNING", "train", "fake"], False),
+])
+def test_long_commands_show_their_progress_lines(monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                                                 progress_shown: bool) -> None:
+    import logging
+
+    shown: list[bool] = []
+    fake = types.ModuleType("fake_train")
+    fake.main = lambda argv: shown.append(logging.getLogger("models.fake").isEnabledFor(logging.INFO)) or 0  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_train", fake)
+    monkeypatch.setitem(cli.TRAINABLE, "fake", "fake_train")
+    monkeypatch.setitem(cli.EVALUABLE, "fake", "fake_train")
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)  # restored after the test
+    assert cli.main(argv) == 0
+    assert shown == [progress_shown]

@@ -86,3 +86,15 @@ async def test_sync_goes_to_the_dev_guild_when_configured(tmp_path: Path) -> Non
         r.bot.settings.discord.dev_guild_id = None
         await r.bot.sync_commands()
         assert r.fake.http.calls_to("PUT", "/applications/{app}/commands")
+
+
+def test_no_network_prints_one_clear_line_and_exits_non_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`govmod run` with Discord unreachable: the real login request is refused; no traceback, one line."""
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens on port 9
+    monkeypatch.setattr(entry, "Settings", lambda: _settings(tmp_path, TOKEN))
+    monkeypatch.setattr("bot.loader.load_pipeline", lambda settings: Pipeline(None, [FakeToxicity()]))
+    code = entry.main()
+    err = capsys.readouterr().err
+    assert code == 3 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("govmod: cannot reach Discord (network or DNS): ")

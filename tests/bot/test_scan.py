@@ -185,14 +185,16 @@ async def test_inputs_are_merged_in_time_order_and_reactions_do_not_cut_batches(
                                 "created_at": (T0 + timedelta(seconds=5.5)).isoformat(), "guild_id": "1"}))
     b.write_text("\n".join(lines) + "\n")
     db = await Database.open(tmp_path / "g.db")
-    recorder = OrderRecorder()
+    recorder, sizes = OrderRecorder(), KeywordDetector()
     out = tmp_path / "out.jsonl"
-    summary = await scan([a, b], db, Pipeline(None, [recorder]), out=out, batch_size=16)
+    batches: list[int] = []
+    score = sizes.score
+    sizes.score = lambda posts, ctx: batches.append(len(posts)) or score(posts, ctx)  # type: ignore[method-assign]
+    summary = await scan([a, b], db, Pipeline(None, [sizes, recorder]), out=out, batch_size=16)
     await db.close()
-    posts_seen = [s for s in recorder.seen if not s.startswith("r:")]
-    assert posts_seen == [str(1000 + i) for i in range(40)]  # time order, not file order
-    assert recorder.batches == [16, 16, 8]  # the reaction did not flush a batch early
-    assert recorder.seen.index("r:1004") > recorder.seen.index("1004")  # seen after the post it reacts to
+    assert batches == [16, 16, 8]  # the reaction did not cut a batch short
+    assert [s for s in recorder.seen if not s.startswith("r:")] == [str(1000 + i) for i in range(40)]  # time order
+    assert recorder.seen.index("r:1004") == recorder.seen.index("1005") + 1  # in its place: after 1005 (5.0 s)
     assert summary.posts == 40 and summary.events == 1
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert ids == [str(1000 + i) for i in range(0, 40, 2)] + [str(1000 + i) for i in range(1, 40, 2)]  # input order

@@ -151,3 +151,41 @@ async def test_unopenable_database_gives_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot open database"):
         await Database.open(blocker / "g.db")
+
+
+async def test_retention_removes_message_text_from_every_table_that_holds_it() -> None:
+    """Post text, the excerpt a case quotes and decoded hidden text in evidence all go; ids and scores stay."""
+    from bot.domain import MESSAGE_TEXT_KEYS, Verdict
+
+    db = await Database.open(":memory:")
+    posts, cases = PostRepo(db), CaseRepo(db)
+    old, new = post("old", content="SECRET old text", when=T0 - timedelta(days=40)), post("new", content="fresh")
+    async with db.transaction():
+        for p in (old, new):
+            await posts.save(p)
+            evidence = {"prompt_injection": {"summary": "hidden instructions",
+                                             "hidden_text": [f"SECRET decoded {p.id}"], "signals": ["base64"]}}
+            await posts.save_verdict(Verdict(post_id=p.id, guild_id="1", scores={"prompt_injection": 0.9},
+                                             flags=("prompt_injection",), evidence=evidence, model_versions={},
+                                             scored_at=p.created_at))
+            await cases.record_flag(guild_id="1", detector="prompt_injection", group_key=f"post:{p.id}", post=p,
+                                    score=0.9, severity=Severity.HIGH, model_versions={},
+                                    evidence={"excerpt": f"SECRET {p.id}", "author_id": p.author_id,
+                                              "hidden_text": ["SECRET"], "summary": "hidden instructions"})
+    async with db.transaction():
+        assert await posts.purge_content(T0 - timedelta(days=30)) == 1
+    dump = []
+    for table in ("posts", "verdicts", "cases", "case_posts", "reviews", "audit_log", "detector_state"):
+        async with db.conn.execute(f"SELECT * FROM {table}") as cur:
+            dump += [(table, tuple(r)) for r in await cur.fetchall()]
+    text = str(dump)
+    assert "SECRET old" not in text and "SECRET decoded old" not in text  # the old post's text is nowhere
+    assert "SECRET new" in text and "SECRET decoded new" in text  # the recent post keeps everything
+    old_verdict = await posts.verdict("old")
+    assert old_verdict is not None and old_verdict.scores == {"prompt_injection": 0.9}
+    assert old_verdict.evidence["prompt_injection"] == {"summary": "hidden instructions", "signals": ["base64"]}
+    old_case, new_case = await cases.get(1), await cases.get(2)
+    assert old_case is not None and old_case.post_ids == ("old",) and new_case is not None
+    assert not set(old_case.evidence) & set(MESSAGE_TEXT_KEYS) and old_case.evidence["author_id"] == "100"
+    assert new_case.evidence["excerpt"] == "SECRET new"
+    await db.close()
