@@ -44,6 +44,10 @@ class CaseStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
     ESCALATED = "escalated"
+    MERGED = "merged"  # closed by govmod: its campaign joined another case (see `Case.merged_into`)
+
+
+OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.ESCALATED)
 
 
 class Decision(enum.StrEnum):
@@ -219,6 +223,13 @@ class Case:
     cluster_key: str | None = None
     alert_channel_id: str | None = None
     alert_message_id: str | None = None
+    merged_into: int | None = None  # the case that absorbed this one (status MERGED)
+    follows_case_id: int | None = None  # a dismissed case whose post was edited and now scores higher
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while the case still awaits a decision."""
+        return self.status in OPEN_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,5 +241,35 @@ class Review:
     decision: Decision
     action: Action
     note: str | None
+    created_at: datetime
+    id: int | None = None
+
+
+class ActionResult(enum.StrEnum):
+    """What one action on one target did."""
+
+    DONE = "done"
+    GONE = "gone"  # the message was already deleted, or the member already left
+    FORBIDDEN = "forbidden"  # Discord refused (missing permission, role order)
+    FAILED = "failed"  # any other error
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """The result of one action on one message or member, stored after acting."""
+
+    target_kind: str  # "message" | "member"
+    target_id: str
+    result: ActionResult
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNote:
+    """A moderator's note on a case."""
+
+    case_id: int
+    author_id: str
+    text: str
     created_at: datetime
     id: int | None = None

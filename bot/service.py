@@ -26,7 +26,7 @@ class CaseUpdate:
     case_id: int
     guild_id: str
     detector: str
-    outcome: str  # "opened" | "grew"
+    outcome: str  # "opened" | "grew" | "moved" (took a merged campaign's posts) | "merged" (closed by a merge)
     post_id: str
     score: float
 
@@ -194,8 +194,11 @@ class ScanService:
                 score=score, severity=severity_for(score, threshold), evidence=evidence,
                 model_versions=verdict.model_versions,
             )
-            if recorded:
-                updates.append(CaseUpdate(recorded[0], post.guild_id, detector, recorded[1], post.id, score))
+            if recorded is None:
+                continue
+            updates.append(CaseUpdate(recorded.case_id, post.guild_id, detector, recorded.outcome, post.id, score))
+            if recorded.absorbed is not None:  # its alert is edited once to point at the surviving case
+                updates.append(CaseUpdate(recorded.absorbed, post.guild_id, detector, "merged", post.id, score))
         return updates
 
     def _persistent(self) -> list[PersistentDetector]:

@@ -156,4 +156,58 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        4,
+        """
+        -- review queue integrity: a 'merged' status (the CHECK is loosened in place, SQLite's documented
+        -- way to loosen a CHECK constraint: every existing row satisfies the new one), links between
+        -- cases, case membership per post version (an edit after a dismissal may open a new case),
+        -- moderators' notes, and what each action of a decision did
+        PRAGMA writable_schema=ON;
+        UPDATE sqlite_master SET sql = replace(sql, '''dismissed'', ''escalated'')',
+            '''dismissed'', ''escalated'', ''merged'')') WHERE type = 'table' AND name = 'cases';
+        PRAGMA writable_schema=RESET;
+        ALTER TABLE cases ADD COLUMN merged_into INTEGER;
+        ALTER TABLE cases ADD COLUMN follows_case_id INTEGER;
+
+        CREATE TABLE case_posts_v4 (
+            case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+            detector TEXT NOT NULL,
+            post_id TEXT NOT NULL REFERENCES posts (id),
+            author_id TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            post_edited_at TEXT NOT NULL DEFAULT '',  -- the version of the post this case judged
+            score REAL,                               -- that version's score (NULL for older rows)
+            PRIMARY KEY (case_id, post_id),
+            UNIQUE (detector, post_id, post_edited_at)  -- rescanning a version never makes a second case
+        );
+        INSERT INTO case_posts_v4 (case_id, detector, post_id, author_id, added_at)
+            SELECT case_id, detector, post_id, author_id, added_at FROM case_posts;
+        DROP TABLE case_posts;
+        ALTER TABLE case_posts_v4 RENAME TO case_posts;
+        CREATE INDEX case_posts_author ON case_posts (author_id, case_id);
+
+        CREATE TABLE case_notes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            guild_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX case_notes_case ON case_notes (case_id);
+
+        CREATE TABLE review_actions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            review_id INTEGER NOT NULL REFERENCES reviews (id),
+            case_id INTEGER NOT NULL,
+            target_kind TEXT NOT NULL CHECK (target_kind IN ('message', 'member')),
+            target_id TEXT NOT NULL,
+            result TEXT NOT NULL CHECK (result IN ('done', 'gone', 'forbidden', 'failed')),
+            detail TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX review_actions_review ON review_actions (review_id);
+        """,
+    ),
 ]

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain import (
     MESSAGE_TEXT_KEYS,
+    OPEN_STATUSES,
     Action,
+    ActionRecord,
+    ActionResult,
     Case,
     CaseStatus,
     Decision,
@@ -167,8 +171,26 @@ def _case(row: Any, post_ids: Sequence[str], author_ids: Sequence[str]) -> Case:
         evidence=json.loads(row["evidence"]), model_versions=json.loads(row["model_versions"]),
         created_at=_dt(row["created_at"]) or _EPOCH, updated_at=_dt(row["updated_at"]) or _EPOCH,
         cluster_key=row["group_key"], alert_channel_id=row["alert_channel_id"],
-        alert_message_id=row["alert_message_id"],
+        alert_message_id=row["alert_message_id"], merged_into=row["merged_into"],
+        follows_case_id=row["follows_case_id"],
     )
+
+
+_OPEN = tuple(s.value for s in OPEN_STATUSES)
+
+
+def _campaigns(*keys: str) -> bool:
+    return all(k.startswith("campaign:") for k in keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What recording one flag did to the cases: which case took the post, and any case it absorbed."""
+
+    case_id: int
+    outcome: str  # "opened" | "grew" | "moved" (a campaign merge: posts judged before changed case)
+    absorbed: int | None = None  # a case closed as merged into `case_id`
+    follows: int | None = None  # the dismissed case a new case follows (an edit that scores higher)
 
 
 def severity_for(score: float, threshold: float) -> Severity:
@@ -187,45 +209,105 @@ class CaseRepo:
     async def record_flag(
         self, *, guild_id: str, detector: str, group_key: str, post: Post, score: float,
         severity: Severity, evidence: dict[str, Any], model_versions: dict[str, str],
-    ) -> tuple[int, str] | None:
-        """Attach a flagged post to its open case (or a new one); return (case id, 'opened'|'grew') or None.
+    ) -> Recorded | None:
+        """Attach a flagged post to its open case (or a new one); return what happened, or None.
 
-        None means the post was already in a case for this detector: rescanning never duplicates.
+        None means nothing changed: this version of the post is already in a case for this detector
+        (rescanning never duplicates), or the case that holds it was decided and the new version does
+        not score higher than the dismissed one. A campaign whose posts now carry another campaign's
+        key was merged by the detector: its case is merged into (or re-keyed as) that campaign's case.
         """
-        conn = self.db.conn
-        async with conn.execute(
-            "SELECT case_id FROM case_posts WHERE detector = ? AND post_id = ?", (detector, post.id)
-        ) as cur:
-            if await cur.fetchone() is not None:
+        version = _iso(post.edited_at) or ""
+        held = await self._memberships(detector, post.id)
+        follows: int | None = None
+        if held:
+            latest = held[0]
+            if latest["status"] in _OPEN:
+                if latest["group_key"] != group_key and _campaigns(latest["group_key"], group_key):
+                    return await self._merge(int(latest["case_id"]), guild_id, detector, group_key, score,
+                                             severity, evidence, post.id)
                 return None
-        async with conn.execute(
-            """SELECT id, score FROM cases WHERE guild_id = ? AND detector = ? AND group_key = ?
+            if any(row["post_edited_at"] == version for row in held):
+                return None
+            judged = latest["cp_score"] if latest["cp_score"] is not None else latest["case_score"]
+            if latest["status"] != CaseStatus.DISMISSED.value or not version or score <= judged:
+                return None
+            follows = int(latest["case_id"])  # an edit after a dismissal that scores higher: a new case
+        case_id, outcome = await self._attach_to(guild_id, detector, group_key, post, score, severity, evidence,
+                                                 model_versions, follows)
+        await self.db.conn.execute(
+            """INSERT INTO case_posts (case_id, detector, post_id, author_id, added_at, post_edited_at, score)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (case_id, detector, post.id, post.author_id, _iso(self.db.clock()), version, score),
+        )
+        return Recorded(case_id, outcome, follows=follows)
+
+    async def _memberships(self, detector: str, post_id: str) -> list[Any]:
+        """Return the cases holding a post for a detector, newest case first."""
+        async with self.db.conn.execute(
+            """SELECT cp.case_id, cp.post_edited_at, cp.score AS cp_score, c.status, c.group_key,
+                      c.score AS case_score
+               FROM case_posts cp JOIN cases c ON c.id = cp.case_id
+               WHERE cp.detector = ? AND cp.post_id = ? ORDER BY cp.case_id DESC""",
+            (detector, post_id),
+        ) as cur:
+            return list(await cur.fetchall())
+
+    async def _open_case(self, guild_id: str, detector: str, group_key: str) -> Any:
+        async with self.db.conn.execute(
+            """SELECT id, score, status FROM cases WHERE guild_id = ? AND detector = ? AND group_key = ?
                AND status IN ('open', 'escalated') ORDER BY id DESC LIMIT 1""",
             (guild_id, detector, group_key),
         ) as cur:
-            row = await cur.fetchone()
+            return await cur.fetchone()
+
+    async def _attach_to(self, guild_id: str, detector: str, group_key: str, post: Post, score: float,
+                         severity: Severity, evidence: dict[str, Any], model_versions: dict[str, str],
+                         follows: int | None) -> tuple[int, str]:
+        """Return (case id, 'opened'|'grew') of the open case that takes the post, creating it if needed."""
+        row = await self._open_case(guild_id, detector, group_key)
         stamp = _iso(self.db.clock())
         if row is None:
-            cur = await conn.execute(
+            cur = await self.db.conn.execute(
                 """INSERT INTO cases (guild_id, detector, group_key, status, severity, score, channel_id,
-                       evidence, model_versions, created_at, updated_at)
-                   VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)""",
+                       evidence, model_versions, created_at, updated_at, follows_case_id)
+                   VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (guild_id, detector, group_key, severity.value, score, post.thread_id or post.channel_id,
-                 json.dumps(evidence, default=str), json.dumps(model_versions), stamp, stamp),
+                 json.dumps(evidence, default=str), json.dumps(model_versions), stamp, stamp, follows),
             )
-            case_id, outcome = int(cur.lastrowid or 0), "opened"
-        else:
-            case_id, outcome = int(row["id"]), "grew"
-            await conn.execute(
-                """UPDATE cases SET score = MAX(score, ?), evidence = ?, updated_at = ?,
-                       severity = CASE WHEN ? > score THEN ? ELSE severity END WHERE id = ?""",
-                (score, json.dumps(evidence, default=str), stamp, score, severity.value, case_id),
-            )
-        await conn.execute(
-            "INSERT INTO case_posts (case_id, detector, post_id, author_id, added_at) VALUES (?, ?, ?, ?, ?)",
-            (case_id, detector, post.id, post.author_id, stamp),
+            return int(cur.lastrowid or 0), "opened"
+        await self._grow(int(row["id"]), score, severity, evidence)
+        return int(row["id"]), "grew"
+
+    async def _grow(self, case_id: int, score: float, severity: Severity, evidence: dict[str, Any]) -> None:
+        await self.db.conn.execute(
+            """UPDATE cases SET score = MAX(score, ?), evidence = ?, updated_at = ?,
+                   severity = CASE WHEN ? > score THEN ? ELSE severity END WHERE id = ?""",
+            (score, json.dumps(evidence, default=str), _iso(self.db.clock()), score, severity.value, case_id),
         )
-        return case_id, outcome
+
+    async def _merge(self, absorbed: int, guild_id: str, detector: str, group_key: str, score: float,
+                     severity: Severity, evidence: dict[str, Any], post_id: str) -> Recorded:
+        """Fold the open case of a campaign the detector merged into the surviving campaign's case."""
+        target = await self._open_case(guild_id, detector, group_key)
+        if target is None:  # the surviving campaign had no case yet: this case becomes its case
+            await self.db.conn.execute("UPDATE cases SET group_key = ? WHERE id = ?", (group_key, absorbed))
+            await self._grow(absorbed, score, severity, evidence)
+            return Recorded(absorbed, "moved")
+        into = int(target["id"])
+        conn = self.db.conn
+        await conn.execute("UPDATE OR IGNORE case_posts SET case_id = ? WHERE case_id = ?", (into, absorbed))
+        await conn.execute("DELETE FROM case_posts WHERE case_id = ?", (absorbed,))
+        async with conn.execute("SELECT status, score, severity FROM cases WHERE id = ?", (absorbed,)) as cur:
+            gone = await cur.fetchone()
+        await self._grow(into, max(score, float(gone["score"])), severity, evidence)
+        if gone["status"] == CaseStatus.ESCALATED.value:  # an escalation survives the merge
+            await conn.execute("UPDATE cases SET status = 'escalated' WHERE id = ? AND status = 'open'", (into,))
+        await conn.execute("UPDATE cases SET status = 'merged', merged_into = ?, updated_at = ? WHERE id = ?",
+                           (into, _iso(self.db.clock()), absorbed))
+        await ReviewRepo(self.db).audit(guild_id, "govmod", "merged", absorbed, into=into, post_id=post_id,
+                                        previous_status=gone["status"])
+        return Recorded(into, "moved", absorbed=absorbed)
 
     async def get(self, case_id: int) -> Case | None:
         """Return one case with its posts and authors."""
@@ -270,10 +352,22 @@ class CaseRepo:
         return int(row[0]) if row else 0
 
     async def set_status(self, case_id: int, status: CaseStatus) -> None:
-        """Change a case's status."""
+        """Change a case's status unconditionally (tests and tools; decisions use `transition`)."""
         await self.db.conn.execute(
             "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", (status.value, _iso(self.db.clock()), case_id)
         )
+
+    async def transition(self, case_id: int, status: CaseStatus, *, from_: Iterable[CaseStatus]) -> bool:
+        """Move a case to `status` only if it is still in one of `from_`; return whether this call did it.
+
+        The check and the write are one statement, so of two moderators deciding at once exactly one wins.
+        """
+        allowed = [s.value for s in from_]
+        cur = await self.db.conn.execute(
+            f"UPDATE cases SET status = ?, updated_at = ? WHERE id = ? AND status IN ({','.join('?' * len(allowed))})",
+            (status.value, _iso(self.db.clock()), case_id, *allowed),
+        )
+        return cur.rowcount == 1
 
     async def set_alert(self, case_id: int, channel_id: str, message_id: str) -> None:
         """Remember the alert message of a case so growth edits it instead of posting again."""
@@ -310,6 +404,32 @@ class ReviewRepo:
                    action=Action(r["action"]), note=r["note"], created_at=_dt(r["created_at"]) or _EPOCH, id=r["id"])
             for r in rows
         ]
+
+    async def latest(self, case_id: int) -> Review | None:
+        """Return the newest decision on a case (who closed it, and when), if any."""
+        found = await self.for_case(case_id)
+        return found[-1] if found else None
+
+    async def set_note(self, review_id: int, note: str) -> None:
+        """Replace the summary kept with a decision (what its actions did, written after acting)."""
+        await self.db.conn.execute("UPDATE reviews SET note = ? WHERE id = ?", (note, review_id))
+
+    async def add_actions(self, review_id: int, case_id: int, records: Sequence[ActionRecord]) -> None:
+        """Store what each action of a decision did, one row per message or member."""
+        stamp = _iso(self.db.clock())
+        await self.db.conn.executemany(
+            """INSERT INTO review_actions (review_id, case_id, target_kind, target_id, result, detail, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [(review_id, case_id, r.target_kind, r.target_id, r.result.value, r.detail, stamp) for r in records],
+        )
+
+    async def actions(self, review_id: int) -> list[ActionRecord]:
+        """Return the stored results of a decision's actions, in the order they ran."""
+        async with self.db.conn.execute(
+            "SELECT * FROM review_actions WHERE review_id = ? ORDER BY id", (review_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [ActionRecord(r["target_kind"], r["target_id"], ActionResult(r["result"]), r["detail"]) for r in rows]
 
     async def audit(self, guild_id: str, actor_id: str, event: str, case_id: int | None = None,
                     **detail: Any) -> None:

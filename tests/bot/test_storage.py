@@ -78,18 +78,18 @@ async def test_record_flag_groups_and_never_duplicates() -> None:
         first = await cases.record_flag(group_key="campaign:x", post=post("a", "u1"), **kw)
         second = await cases.record_flag(group_key="campaign:x", post=post("b", "u2"), **kw)
         again = await cases.record_flag(group_key="campaign:x", post=post("a", "u1"), **kw)
-    assert first is not None and first[1] == "opened"
-    assert second == (first[0], "grew")
+    assert first is not None and first.outcome == "opened"
+    assert second is not None and (second.case_id, second.outcome) == (first.case_id, "grew")
     assert again is None
-    case = await cases.get(first[0])
+    case = await cases.get(first.case_id)
     assert case is not None and case.post_ids == ("a", "b") and case.author_ids == ("u1", "u2")
     assert await cases.count(guild_id="1") == 1
     # a closed case is not grown: the next flag opens a fresh case
-    await cases.set_status(first[0], CaseStatus.DISMISSED)
+    await cases.set_status(first.case_id, CaseStatus.DISMISSED)
     async with db.transaction():
         await posts.save(post("c", "u3"))
         third = await cases.record_flag(group_key="campaign:x", post=post("c", "u3"), **kw)
-    assert third is not None and third[1] == "opened" and third[0] != first[0]
+    assert third is not None and third.outcome == "opened" and third.case_id != first.case_id
     await db.close()
 
 
@@ -98,9 +98,11 @@ async def test_audit_log_is_append_only_and_reviews_round_trip() -> None:
     reviews, cases, posts = ReviewRepo(db), CaseRepo(db), PostRepo(db)
     async with db.transaction():
         await posts.save(post("a"))
-        case_id, _ = await cases.record_flag(
+        recorded = await cases.record_flag(
             guild_id="1", detector="toxicity", group_key="post:a", post=post("a"), score=0.9,
             severity=Severity.HIGH, evidence={"summary": "insult"}, model_versions={})
+        assert recorded is not None
+        case_id = recorded.case_id
         await reviews.add(Review(case_id, "mod1", Decision.CONFIRM, Action.DELETE, "rude", T0))
         await reviews.audit("1", "mod1", "case.confirm", case_id, action="delete")
     (rev,) = await reviews.for_case(case_id)
