@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.alerts import AlertCard, render_case
-from bot.domain import Case, is_profile_post
+from bot.domain import Case, CaseStatus, is_profile_post
+from bot.history import decorate
 from bot.service import BatchResult, CaseUpdate
 from bot.storage import CaseRepo, PostRepo, ReviewRepo
 from cogs._views import case_view, to_embed
@@ -56,7 +57,7 @@ class AlertPoster:
         """Return the alert card of a case with its posts, decisions and automatic actions."""
         posts = [p for pid in case.post_ids[:MAX_POSTS_SHOWN] if (p := await self.posts.get(pid)) is not None]
         reviews = await self.reviews.for_case(case.id)
-        card = render_case(case, posts, reviews)
+        card = await decorate(self.bot.db, case, render_case(case, posts, reviews))
         hidden = [r for r in await self.reviews.audit_rows(case.id) if r["action"] == "auto_hide"]
         if hidden:
             note = f"govmod auto-hid {len(hidden)} message(s) above this server's auto-hide threshold."
@@ -67,8 +68,8 @@ class AlertPoster:
     async def publish(self, case_id: int) -> str | None:
         """Send the alert of a case, or edit the one already sent; return the alert message id."""
         case = await self.cases.get(case_id)
-        if case is None:
-            return None
+        if case is None or (case.status is CaseStatus.MERGED and not case.alert_message_id):
+            return None  # a merged case without an alert needs none: the surviving case has it
         config = await self.bot.service.config(case.guild_id)
         channel_id = case.alert_channel_id or config.alert_channel_id
         if not channel_id:
@@ -106,6 +107,8 @@ class AlertPoster:
 
     async def _maybe_auto_hide(self, update: CaseUpdate) -> None:
         """Delete a post without a human only where the guild opted in and the score is above its threshold."""
+        if update.outcome not in ("opened", "grew"):  # a merge moves posts that were judged already
+            return
         config = await self.bot.service.config(update.guild_id)
         limit = config.auto_hide_threshold
         if limit is None or update.score < limit:

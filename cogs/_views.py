@@ -10,12 +10,14 @@ import discord
 
 from bot.alerts import AlertCard
 from bot.domain import Case, CaseStatus
+from bot.storage.casebook import NOTE_MAX
 
 log = logging.getLogger(__name__)
 
-CASE_ACTIONS = ("confirm", "dismiss", "escalate", "delete", "timeout", "record")
+CASE_ACTIONS = ("confirm", "dismiss", "escalate", "delete", "timeout", "record", "note")
 CASE_TEMPLATE = re.compile(r"govmod:case:(?P<id>\d+):(?P<action>" + "|".join(CASE_ACTIONS) + r")")
 PAGE_TEMPLATE = re.compile(r"govmod:review:(?P<offset>\d+):(?P<dir>prev|next)")
+HISTORY_TEMPLATE = re.compile(r"govmod:history:(?P<user>\d+):(?P<offset>\d+):(?P<dir>prev|next)")
 BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
     "confirm": ("Confirm", discord.ButtonStyle.danger),
     "dismiss": ("Dismiss", discord.ButtonStyle.secondary),
@@ -23,6 +25,7 @@ BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
     "delete": ("Delete the message(s)", discord.ButtonStyle.danger),
     "timeout": ("Time out the author(s)", discord.ButtonStyle.danger),
     "record": ("Only record", discord.ButtonStyle.secondary),
+    "note": ("Add note", discord.ButtonStyle.secondary),
 }
 
 
@@ -95,19 +98,100 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAGE_T
         await cog.show_page(interaction, self.offset, edit=True)
 
 
+class HistoryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=HISTORY_TEMPLATE):
+    """A persistent previous/next button of a member's history: `govmod:history:{user}:{offset}:{dir}`."""
+
+    def __init__(self, user_id: int, offset: int, direction: str, *, disabled: bool = False) -> None:
+        """Build a button that opens the history page starting at `offset`."""
+        super().__init__(
+            discord.ui.Button(label="◀ Newer" if direction == "prev" else "Older ▶",
+                              style=discord.ButtonStyle.secondary, disabled=disabled,
+                              custom_id=f"govmod:history:{user_id}:{offset}:{direction}"),
+        )
+        self.user_id = user_id
+        self.offset = offset
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> HistoryButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["user"]), int(match["offset"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the requested history page in place."""
+        cog = interaction.client.get_cog("Review")  # type: ignore[attr-defined]
+        if cog is None:
+            await interaction.response.send_message("govmod's review module is not loaded.", ephemeral=True)
+            return
+        await cog.show_history(interaction, self.user_id, self.offset, edit=True)
+
+
+class NoteModal(discord.ui.Modal):
+    """The form a moderator fills in to add a note to a case."""
+
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Note", style=discord.TextStyle.paragraph, custom_id="note", max_length=NOTE_MAX,
+        placeholder="What you found, what you told the member, why you decided so...",
+    )
+
+    def __init__(self, case_id: int, user_id: int) -> None:
+        """Build the form for one case (one form per moderator and case at a time)."""
+        super().__init__(title=f"Note on case #{case_id}", timeout=900,
+                         custom_id=f"govmod:note:{case_id}:{user_id}")
+        self.case_id = case_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Hand the note to the review cog."""
+        cog = interaction.client.get_cog("Review")  # type: ignore[attr-defined]
+        if cog is None:
+            await interaction.response.send_message("govmod's review module is not loaded.", ephemeral=True)
+            return
+        await cog.add_note(interaction, self.case_id, str(self.text.value))
+
+
+async def show(interaction: discord.Interaction[Any], embed: discord.Embed, view: discord.ui.View | None, *,
+               edit: bool = False, content: str | None = None) -> None:
+    """Answer with an embed: edit the clicked message in place, or send it ephemerally."""
+    if edit:
+        await interaction.response.edit_message(content=content, embed=embed, view=view)
+        return
+    kwargs: dict[str, Any] = {"embed": embed, "ephemeral": True}
+    if view is not None:
+        kwargs["view"] = view
+    if content is not None:
+        kwargs["content"] = content
+    await interaction.response.send_message(**kwargs)
+
+
 def is_open(case: Case) -> bool:
     """Return True while a case still awaits a decision."""
-    return case.status in (CaseStatus.OPEN, CaseStatus.ESCALATED)
+    return case.is_open
 
 
 def case_view(case: Case) -> discord.ui.View | None:
-    """Return the Confirm / Dismiss / Escalate buttons of an open case (None once decided)."""
-    if not is_open(case):
+    """Return the buttons of a case: Confirm / Dismiss / Escalate while open, Add note until merged."""
+    if case.status is CaseStatus.MERGED:
         return None
     view = discord.ui.View(timeout=None)
-    actions = ("confirm", "dismiss") if case.status is CaseStatus.ESCALATED else ("confirm", "dismiss", "escalate")
+    if not is_open(case):
+        actions: tuple[str, ...] = ("note",)
+    elif case.status is CaseStatus.ESCALATED:
+        actions = ("confirm", "dismiss", "note")
+    else:
+        actions = ("confirm", "dismiss", "escalate", "note")
     for action in actions:
         view.add_item(CaseButton(case.id, action))
+    return view
+
+
+def history_view(user_id: int, offset: int, page_size: int, total: int) -> discord.ui.View | None:
+    """Return the newer/older buttons of a member's history (None if it fits on one page)."""
+    if total <= page_size:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(HistoryButton(user_id, max(0, offset - page_size), "prev", disabled=offset == 0))
+    view.add_item(HistoryButton(user_id, offset + page_size, "next", disabled=offset + page_size >= total))
     return view
 
 

@@ -16,6 +16,7 @@ from bot.domain import CaseStatus
 from bot.storage import CaseRepo, PostRepo
 from cogs._admin_backfill import Backfill
 from cogs._convert import post_from_message
+from cogs._permissions import refuse_settings
 from cogs._views import to_embed
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class Admin(commands.Cog):
     @app_commands.describe(channel="A text or forum channel; its threads and posts are included")
     async def watch_add(self, interaction: discord.Interaction[Any], channel: WatchableChannel) -> None:
         """Watch a channel."""
+        if await refuse_settings(interaction):
+            return
         await self._save(interaction.guild_id, self.bot.service.guilds.watch(str(interaction.guild_id),
                                                                              str(channel.id)))
         me = interaction.guild.me if interaction.guild else None
@@ -101,6 +104,8 @@ class Admin(commands.Cog):
 
     async def watch_remove(self, interaction: discord.Interaction[Any], channel: WatchableChannel) -> None:
         """Stop watching a channel."""
+        if await refuse_settings(interaction):
+            return
         await self._save(interaction.guild_id, self.bot.service.guilds.watch(str(interaction.guild_id),
                                                                              str(channel.id), on=False))
         await interaction.response.send_message(f"No longer watching {channel.mention}.", ephemeral=True)
@@ -116,6 +121,8 @@ class Admin(commands.Cog):
     async def threshold_set(self, interaction: discord.Interaction[Any], detector: DetectorName,
                             value: app_commands.Range[float, 0.05, 1.0]) -> None:
         """Set one detector's threshold."""
+        if await refuse_settings(interaction):
+            return
         await self._save(interaction.guild_id,
                          self.bot.service.guilds.set_threshold(str(interaction.guild_id), detector, value))
         await interaction.response.send_message(f"{label(detector)}: cases open from {value:.2f}.", ephemeral=True)
@@ -135,6 +142,8 @@ class Admin(commands.Cog):
     async def threshold_autohide(self, interaction: discord.Interaction[Any],
                                  value: app_commands.Range[float, 0.9, 1.0] | None = None) -> None:
         """Opt in to (or out of) automatic hiding of very high scoring posts."""
+        if await refuse_settings(interaction):
+            return
         await self._save(interaction.guild_id,
                          self.bot.service.guilds.update(str(interaction.guild_id), auto_hide_threshold=value))
         text = ("Auto-hide is off: nothing is deleted without a moderator." if value is None else
@@ -144,12 +153,16 @@ class Admin(commands.Cog):
     # ------------------------------------------------------------------ alerts
     async def alerts_channel(self, interaction: discord.Interaction[Any], channel: discord.TextChannel) -> None:
         """Post alerts in a channel."""
+        if await refuse_settings(interaction):
+            return
         await self._save(interaction.guild_id, self.bot.service.guilds.update(
             str(interaction.guild_id), alert_channel_id=str(channel.id)))
         await interaction.response.send_message(f"Alerts go to {channel.mention}.", ephemeral=True)
 
     async def alerts_role(self, interaction: discord.Interaction[Any], role: discord.Role) -> None:
         """Let a role review cases."""
+        if await refuse_settings(interaction):
+            return
         await self._save(interaction.guild_id, self.bot.service.guilds.update(
             str(interaction.guild_id), moderator_role_id=str(role.id)))
         await interaction.response.send_message(f"{role.mention} may now review cases.", ephemeral=True)

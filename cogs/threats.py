@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.storage.threats import ThreatRepo
 from bot.threats import load_context, push_context
+from cogs._permissions import refuse_settings
 from models.impersonation import profile_subject
 
 if TYPE_CHECKING:
@@ -126,6 +127,8 @@ class Threats(commands.Cog):
 
     # ------------------------------------------------------------------ commands
     async def _set(self, interaction: discord.Interaction[Any], domain: str, kind: LinkKind) -> None:
+        if await refuse_settings(interaction):
+            return
         guild = interaction.guild
         try:
             async with self.bot.db.transaction():
@@ -150,6 +153,8 @@ class Threats(commands.Cog):
 
     async def links_remove(self, interaction: discord.Interaction[Any], domain: str) -> None:
         """Take a domain off the lists."""
+        if await refuse_settings(interaction):
+            return
         async with self.bot.db.transaction():
             removed = await self.repo.remove_domain(str(interaction.guild_id), domain)
         if interaction.guild is not None:
@@ -169,6 +174,8 @@ class Threats(commands.Cog):
     async def agent_channel(self, interaction: discord.Interaction[Any],
                             channel: discord.TextChannel | discord.ForumChannel, reads: bool = True) -> None:
         """Mark or unmark a channel an AI agent reads (marking also watches it)."""
+        if await refuse_settings(interaction):
+            return
         async with self.bot.db.transaction():
             await self.repo.set_agent_reads(str(interaction.guild_id), str(channel.id), reads)
         self.bot.service.forget(str(interaction.guild_id))

@@ -42,12 +42,16 @@ async def test_confirm_then_delete_by_moderator(tmp_path: Path) -> None:
         mod = r.fake.member("mod")
         (review,) = await ReviewRepo(r.bot.db).for_case(case.id)
         assert (review.moderator_id, review.decision, review.action) == (str(mod.id), Decision.CONFIRM, Action.DELETE)
-        (audit,) = await ReviewRepo(r.bot.db).audit_rows(case.id)
-        assert audit["actor_id"] == str(mod.id) and audit["action"] == "confirm" and audit["created_at"]
+        decided, acted = await ReviewRepo(r.bot.db).audit_rows(case.id)  # the decision first, then its results
+        assert decided["actor_id"] == str(mod.id) and decided["action"] == "confirm" and decided["created_at"]
+        assert acted["action"] == "actions" and '"result": "done"' in acted["detail"]
+        assert [a.result.value for a in await ReviewRepo(r.bot.db).actions(review.id or 0)] == ["done"]
         assert (await CaseRepo(r.bot.db).get(case.id)).status is CaseStatus.CONFIRMED  # type: ignore[union-attr]
         assert "confirmed" in (res.last.content or "") and res.ephemeral
         edited = r.fake.http.messages[int(case.alert_message_id)]
-        assert edited["components"] == [] and "Decision: confirm" in str(edited["embeds"])
+        buttons = [c["custom_id"] for row in edited["components"] for c in row["components"]]
+        assert buttons == [f"govmod:case:{case.id}:note"]  # no decision buttons once decided, notes still
+        assert "Decision: confirm" in str(edited["embeds"])
 
 
 async def test_same_click_by_member_without_permission_is_refused(tmp_path: Path) -> None:

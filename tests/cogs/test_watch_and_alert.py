@@ -23,7 +23,7 @@ async def test_toxic_message_in_watched_channel_opens_case_and_alert(tmp_path: P
         text = str(embed)
         assert "calls someone an idiot" in text and "0.95" in text
         ids = [c["custom_id"] for row in alert["components"] for c in row["components"]]
-        assert ids == [f"govmod:case:{case.id}:{a}" for a in ("confirm", "dismiss", "escalate")]
+        assert ids == [f"govmod:case:{case.id}:{a}" for a in ("confirm", "dismiss", "escalate", "note")]
         stored = await CaseRepo(r.bot.db).get(case.id)
         assert stored is not None and stored.alert_message_id is not None
 

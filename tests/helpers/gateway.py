@@ -273,14 +273,15 @@ class FakeDiscord:
         await self.settle()
 
     async def add_guild(self, payload: p.Payload | None = None, *, bot_permissions: Any = p.BOT_PERMS,
-                        event: str = "available") -> discord.Guild:
+                        event: str = "available", bot_role_position: int = 3) -> discord.Guild:
         """Parse GUILD_CREATE (default: ``default_guild()``), adding the bot as a member with its own role.
 
         ``event="available"`` dispatches on_guild_available (a restart), ``"join"`` on_guild_join.
         """
         data = payload or default_guild()
         if not any(m["user"]["id"] == self.bot_user["id"] for m in data["members"]):
-            bot_role = p.role(self.bot_user["username"], permissions=bot_permissions, position=3, managed=True)
+            bot_role = p.role(self.bot_user["username"], permissions=bot_permissions, position=bot_role_position,
+                              managed=True)
             data["roles"].append(bot_role)
             data["members"].append(p.member(self.bot_user, roles=[bot_role]))
             data["member_count"] = len(data["members"])

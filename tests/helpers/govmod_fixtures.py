@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.storage import Database
 
 from .clock import FakeClock
-from .gateway import FakeDiscord
+from .gateway import FakeDiscord, default_guild
 
 
 class FakeToxicity:
@@ -85,6 +85,121 @@ class FakeCoordination:
         """Return and clear revised outputs."""
         out, self._revised = self._revised, {}
         return out
+
+
+class FakeGradedToxicity:
+    """Score text by how often it says "idiot": once 0.7, twice 0.8, three times or more 0.9."""
+
+    name = "toxicity"
+    version = "fake-tox-graded-1"
+    needs_embedding = False
+    default_threshold = 0.5
+
+    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
+        """Score each post by keyword count."""
+        out = []
+        for text in ctx.texts:
+            n = text.lower().count("idiot")
+            out.append(DetectorOutput(min(0.9, 0.6 + 0.1 * n), {"summary": f"{n} insult(s)"}) if n
+                       else DetectorOutput(0.02))
+        return out
+
+
+class FakeCampaigns:
+    """Two phrases, "plan a" and "plan b", each a campaign once two accounts post it; a post with both merges them.
+
+    On a merge the older campaign keeps its id (as the real coordination detector does) and every post of the
+    absorbed one is revised into it.
+    """
+
+    name = "coordination"
+    version = "fake-campaigns-1"
+    needs_embedding = False
+    default_threshold = 0.5
+    PHRASES = ("plan a", "plan b")
+
+    def __init__(self) -> None:
+        """Start with no campaign."""
+        self.root: dict[str, str] = {k: k for k in self.PHRASES}
+        self.members: dict[str, tuple[str, str]] = {}  # post id -> (phrase root, author)
+        self.first: dict[str, int] = {}  # phrase -> order of its first post
+        self._revised: dict[str, DetectorOutput] = {}
+
+    def _out(self, root: str) -> DetectorOutput:
+        authors = {a for r, a in self.members.values() if r == root}
+        if len(authors) < 2:
+            return DetectorOutput(0.3)
+        return DetectorOutput(0.9, {"summary": f"{len(authors)} accounts posted it"}, f"camp-{root}")
+
+    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
+        """Index posts in order, merge campaigns a post bridges, revise earlier posts whose campaign changed."""
+        before = {pid: self._out(r).cluster for pid, (r, _) in self.members.items()}
+        mine: list[str | None] = []
+        for post, text in zip(posts, ctx.texts, strict=True):
+            roots = {self.root[k] for k in self.PHRASES if k in text.lower()}
+            for root in roots:
+                self.first.setdefault(root, len(self.first))
+            if not roots:
+                mine.append(None)
+                continue
+            keep = min(roots, key=lambda r: self.first[r])
+            for gone in roots - {keep}:
+                self.root = {k: keep if r == gone else r for k, r in self.root.items()}
+                self.members = {pid: (keep if r == gone else r, a) for pid, (r, a) in self.members.items()}
+            self.members[post.id] = (keep, post.author_id)
+            mine.append(post.id)
+        ids = {p.id for p in posts}
+        for pid, (root, _) in self.members.items():
+            out = self._out(root)
+            if pid not in ids and out.cluster != before.get(pid):
+                self._revised[pid] = out
+        return [self._out(self.members[pid][0]) if pid else DetectorOutput(0.0) for pid in mine]
+
+    def observe(self, event: Reaction | MemberJoin) -> None:
+        """Ignore reactions and joins."""
+
+    def revisions(self) -> dict[str, DetectorOutput]:
+        """Return and clear revised outputs."""
+        out, self._revised = self._revised, {}
+        return out
+
+
+STAFF_BOT_POSITION = 5
+
+
+def staff_guild(*, governance_denies: Sequence[str] = ()) -> dict[str, Any]:
+    """Return the default guild plus staff of every rank, for permission tests.
+
+    Roles (bottom to top): Delegate 1, Reviewer 1 (no permissions; configure it with `alerts role`),
+    Helper 1 (Manage Messages only), Moderator 2 (MODERATOR_PERMS), Council 3 (no permissions, above
+    Moderator); start it with `running(..., bot_role_position=STAFF_BOT_POSITION)` so the bot is above all.
+    Members: owner, mod and mod2 (Moderator), alice (Delegate), bob, carol, helper, reviewer, councillor
+    (Council). `governance_denies` names roles denied Manage Messages in #governance (a channel overwrite).
+    """
+    from .payloads import MODERATOR_PERMS, member, role
+
+    base = default_guild()
+    roles = {r["name"]: r for r in base["roles"]}
+    moderator = roles["Moderator"]
+    extra = {"Reviewer": role("Reviewer", position=1), "Helper": role("Helper", position=1,
+             permissions=discord.Permissions(manage_messages=True)), "Council": role("Council", position=3)}
+    moderator["position"] = 2
+    assert moderator["permissions"] == str(MODERATOR_PERMS.value)
+    base["roles"] += list(extra.values())
+    roles.update(extra)
+    old = next(m for m in base["members"] if m["user"]["username"] == "mod")["joined_at"]
+    for name, held in (("mod2", "Moderator"), ("helper", "Helper"), ("reviewer", "Reviewer"),
+                       ("councillor", "Council")):
+        added = member(name=name, roles=[roles[held]])
+        added["joined_at"] = old
+        base["members"].append(added)
+    base["member_count"] = len(base["members"])
+    for channel in base["channels"]:
+        if channel["name"] == "governance" and governance_denies:
+            channel["permission_overwrites"] = [
+                {"id": roles[n]["id"], "type": 0, "allow": "0",
+                 "deny": str(discord.Permissions(manage_messages=True).value)} for n in governance_denies]
+    return base
 
 
 def make_settings(**pipeline: int) -> Settings:
@@ -156,7 +271,7 @@ async def configure(db: Database, guild: discord.Guild, *, watch: Sequence[str] 
 @asynccontextmanager
 async def running(db_path: Path | str, detectors: Sequence[Any] | None = None, *, configured: bool = True,
                   guild_payload: dict[str, Any] | None = None, clock: FakeClock | None = None,
-                  **options: Any) -> AsyncIterator[Running]:
+                  bot_role_position: int = 3, **options: Any) -> AsyncIterator[Running]:
     """Open the database, start govmod on the fake gateway with the default guild, close everything after.
 
     The bot and its storage read `clock` (default: a fresh `FakeClock` at the harness's fixed "now").
@@ -167,7 +282,7 @@ async def running(db_path: Path | str, detectors: Sequence[Any] | None = None, *
         async with FakeDiscord(bot) as fake:
             fake.http.respond("GET", "/channels/{id}/threads/archived/public",
                               {"threads": [], "members": [], "has_more": False})
-            guild = await fake.add_guild(guild_payload)
+            guild = await fake.add_guild(guild_payload, bot_role_position=bot_role_position)
             if configured:
                 await configure(db, guild)
                 bot.service.forget(str(guild.id))  # the watcher loaded the config when the guild appeared

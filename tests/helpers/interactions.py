@@ -39,7 +39,8 @@ from . import payloads as p
 from .gateway import FakeDiscord, HarnessError
 from .http import FakeWebhookAdapter, WebhookCall
 
-__all__ = ["FakeWebhookAdapter", "InteractionResult", "WebhookCall", "click", "context_menu", "slash", "submit_modal"]
+__all__ = ["FakeWebhookAdapter", "InteractionResult", "WebhookCall", "click", "click_together", "context_menu", "slash",
+           "submit_modal"]
 
 RESERVED = ("member", "in_channel", "perms", "app_perms", "guild")
 
@@ -107,7 +108,8 @@ class InteractionResult:
 # --- building and dispatching -----------------------------------------------------------------
 
 
-async def _run(bot: discord.Client, payload: p.Payload) -> InteractionResult:
+def _start(bot: discord.Client, payload: p.Payload) -> Any:
+    """Dispatch one INTERACTION_CREATE; return a function that collects its result after settling."""
     fake = FakeDiscord.of(bot)
     fake.webhooks.begin(payload)
     captured: list[discord.Interaction] = []
@@ -115,10 +117,20 @@ async def _run(bot: discord.Client, payload: p.Payload) -> InteractionResult:
     future.add_done_callback(lambda f: captured.append(f.result()) if not f.cancelled() else None)
     bot._listeners.setdefault("interaction", []).append((future, lambda i: i.id == int(payload["id"])))
     fake.state.parse_interaction_create(payload)
-    await fake.settle()
-    if not future.done():
-        future.cancel()
-    return InteractionResult(captured[0] if captured else None, payload, fake.webhooks.for_token(payload["token"]))
+
+    def finish() -> InteractionResult:
+        if not future.done():
+            future.cancel()
+        return InteractionResult(captured[0] if captured else None, payload,
+                                 fake.webhooks.for_token(payload["token"]))
+
+    return finish
+
+
+async def _run(bot: discord.Client, payload: p.Payload) -> InteractionResult:
+    finish = _start(bot, payload)
+    await FakeDiscord.of(bot).settle()
+    return finish()
 
 
 def _context(bot: discord.Client, member: Any, in_channel: Any, guild: Any, perms: Any) -> tuple[Any, ...]:
@@ -244,6 +256,13 @@ async def click(bot: Any, custom_id: str, *, member: Any = None, message: Any = 
     ``fake.http.messages``). Without one, a bot message holding just this component is made up.
     A message whose components lack ``custom_id`` is an error: discord.py would ignore the click.
     """
+    return await _run(bot, _click_payload(bot, custom_id, member=member, message=message, values=values,
+                                          in_channel=in_channel, perms=perms, app_perms=app_perms, guild=guild))
+
+
+def _click_payload(bot: Any, custom_id: str, *, member: Any = None, message: Any = None,
+                   values: list[str] | None = None, in_channel: Any = None, perms: Any = None,
+                   app_perms: Any = None, guild: Any = None) -> p.Payload:
     fake = FakeDiscord.of(bot)
     g = fake._guild(guild)
     ctype = p.SELECT if values is not None else p.BUTTON
@@ -260,7 +279,18 @@ async def click(bot: Any, custom_id: str, *, member: Any = None, message: Any = 
     in_channel = in_channel if in_channel is not None else int(msg["channel_id"])
     ctx = _context(bot, member, in_channel, g, perms)
     data = p.component_data(custom_id, component_type=ctype, values=values)
-    return await _run(bot, _build(3, data, ctx, app_perms, message=msg))
+    return _build(3, data, ctx, app_perms, message=msg)
+
+
+async def click_together(bot: Any, *clicks: dict[str, Any]) -> list[InteractionResult]:
+    """Dispatch several clicks before any is handled (two moderators at once); each dict holds ``click`` args.
+
+    The handlers run interleaved on the event loop, exactly as simultaneous interactions do.
+    """
+    payloads = [_click_payload(bot, **c) for c in clicks]
+    finishers = [_start(bot, payload) for payload in payloads]
+    await FakeDiscord.of(bot).settle()
+    return [finish() for finish in finishers]
 
 
 async def submit_modal(bot: Any, custom_id: str, fields: dict[str, str], *, member: Any = None,
