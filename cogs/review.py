@@ -164,7 +164,7 @@ class Review(commands.Cog):
         case = await self._checked(interaction, case_id, action)
         if case is None:
             return
-        if action == "note":
+        if action == "note" and case.status is not CaseStatus.MERGED:  # a merged case's notes go to its survivor
             await interaction.response.send_modal(NoteModal(case_id, interaction.user.id))
             return
         if not case.is_open:
