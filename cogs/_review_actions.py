@@ -130,6 +130,9 @@ async def _member(guild: discord.Guild, user_id: str) -> discord.Member | None:
             member = await guild.fetch_member(int(user_id))
         except discord.NotFound:
             return None
+        except discord.HTTPException as exc:
+            raise Refusal(f"Discord did not say whether <@{user_id}> is still here (HTTP {exc.status}); nothing "
+                          "was done. Try again in a moment.") from exc
     return member
 
 

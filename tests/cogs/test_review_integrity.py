@@ -237,3 +237,24 @@ async def test_a_campaign_merge_leaves_one_open_case_with_every_post(tmp_path: P
             assert late.modal is None and f"merged into case #{first.id}" in (late.content or "")
         rows = await ReviewRepo(r.bot.db).audit_rows(second.id)
         assert [(x["actor_id"], x["action"]) for x in rows] == [("govmod", "merged")]
+
+
+async def test_a_forum_post_is_deleted_in_its_thread_and_a_departed_author_is_recorded_gone(tmp_path: Path) -> None:
+    async with staff(tmp_path) as r:
+        thread = await r.fake.dispatch_thread_create("proposals", "alice", "DIP-9", "what an idiot plan")
+        await r.idle()
+        (case,) = await CaseRepo(r.bot.db).list(str(r.guild.id))
+        alert = r.fake.http.messages[int(case.alert_message_id)]  # type: ignore[arg-type]
+        alice = r.fake.member("alice")
+        await r.fake.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(r.guild.id),
+                                                      "user": {"id": str(alice.id), "username": "alice",
+                                                               "discriminator": "0", "avatar": None}})
+        res = await click(r.bot, f"govmod:case:{case.id}:timeout", member="mod",
+                          message=await chooser(r, case.id, alert, "mod"))
+        assert f"<@{alice.id}>: already gone (left the server)" in (res.content or "")
+        (review,) = await ReviewRepo(r.bot.db).for_case(case.id)
+        assert [a.result for a in await ReviewRepo(r.bot.db).actions(review.id or 0)] == [ActionResult.GONE]
+        _, other, other_alert = await toxic_case(r, author="bob", channel=thread.id)  # a reply in the thread
+        await click(r.bot, f"govmod:case:{other.id}:delete", member="mod",
+                    message=await chooser(r, other.id, other_alert, "mod"))
+        assert r.fake.http.calls_to("DELETE", f"/channels/{thread.id}/messages/{other.post_ids[0]}")

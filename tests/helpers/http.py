@@ -111,6 +111,7 @@ class HttpRecorder:
             ("GET", "/channels/{channel_id}/messages"): self._get_history,
             ("PATCH", "/guilds/{guild_id}/members/{user_id}"): self._edit_member,
             ("GET", "/guilds/{guild_id}/members/{user_id}"): self._edit_member,
+            ("GET", "/guilds/{guild_id}/members/{member_id}"): self._edit_member,  # guild.fetch_member
             ("POST", "/users/@me/channels"): self._create_dm,
             ("PUT", "/applications/{application_id}/commands"): self._sync_commands,
             ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands"): self._sync_commands,
@@ -241,7 +242,7 @@ class HttpRecorder:
 
     def _edit_member(self, call: Call) -> p.Payload:
         guild = self._state._get_guild(int(call.args["guild_id"])) if self._state else None
-        found = guild.get_member(int(call.args["user_id"])) if guild else None
+        found = guild.get_member(int(call.args.get("user_id") or call.args["member_id"])) if guild else None
         if found is None:
             raise http_error(404, "Unknown Member", 10007)
         data = p.from_member(found)
