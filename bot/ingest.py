@@ -5,11 +5,11 @@ from __future__ import annotations
 import heapq
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.domain import MAX_CONTENT_CHARS, Event, MemberJoin, Post, Reaction, valid_text
 
@@ -302,3 +302,24 @@ def _with_window(items: Iterable[tuple[Position, Event]], window: int,
             yield pop()
     while heap:
         yield pop()
+
+
+T = TypeVar("T")
+
+
+async def merge_in_order(sources: Sequence[AsyncIterator[T]], key: Callable[[T], Any]) -> AsyncIterator[T]:
+    """Merge sorted async streams (e.g. a channel's history and each thread's) into one, by `key`.
+
+    Streaming: one item per source is held, so memory grows with the number of sources, not their length.
+    """
+    heads: list[tuple[Any, int, T]] = []
+    for index, source in enumerate(sources):
+        async for item in source:
+            heapq.heappush(heads, (key(item), index, item))
+            break
+    while heads:
+        _, index, item = heapq.heappop(heads)
+        yield item
+        async for following in sources[index]:
+            heapq.heappush(heads, (key(following), index, following))
+            break

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.domain import Post
+from bot.ingest import merge_in_order
+from bot.live import StorageUnavailable
 from cogs._convert import is_scorable, post_from_message
 
 if TYPE_CHECKING:
@@ -68,20 +70,24 @@ class Backfill:
                 batch = []
 
         try:
-            async for source in _sources(channel, after):
-                async for message in source.history(limit=None, after=after, oldest_first=True):
-                    if is_scorable(message):
-                        batch.append(post_from_message(message))
-                    if len(batch) >= size:
-                        await flush()
-                    if time.monotonic() - last >= PROGRESS_EVERY_S:
-                        last = time.monotonic()
-                        await self._progress(interaction, f"Backfilling {channel.mention}: {scored} messages "
-                                                          f"scored, {cases} case(s) opened or updated so far…")
+            sources = [s.history(limit=None, after=after, oldest_first=True) async for s in _sources(channel, after)]
+            async for message in merge_in_order(sources, key=lambda m: m.created_at):  # time order, all threads
+                if is_scorable(message):
+                    batch.append(post_from_message(message))
+                if len(batch) >= size:
+                    await flush()
+                if time.monotonic() - last >= PROGRESS_EVERY_S:
+                    last = time.monotonic()
+                    await self._progress(interaction, f"Backfilling {channel.mention}: {scored} messages "
+                                                      f"scored, {cases} case(s) opened or updated so far…")
             await flush()
         except discord.Forbidden:
             await self._progress(interaction, f"govmod cannot read the history of {channel.mention}: give it View "
                                               f"Channel and Read Message History. Scored {scored} before stopping.")
+            return
+        except StorageUnavailable as exc:
+            await self._progress(interaction, f"Backfill of {channel.mention} paused after {scored} messages: {exc}. "
+                                              "Run it again once `/govmod status` shows storage working.")
             return
         await self._progress(interaction, f"Backfill of {channel.mention} done: {scored} messages from the last "
                                           f"{days} days scored, {cases} case(s) opened or updated.")

@@ -124,3 +124,28 @@ async def test_backfill_scores_history_with_progress(tmp_path: Path) -> None:
         assert res.ephemeral and "Backfilling" in (res.response.content or "")  # type: ignore[union-attr]
         assert "done: 3 messages" in (res.edits[-1].content or "") and "1 case(s)" in (res.edits[-1].content or "")
         assert await CaseRepo(r.bot.db).count() == 1
+
+
+async def test_backfill_of_a_forum_scores_all_its_posts_in_time_order(tmp_path: Path) -> None:
+    from tests.helpers.govmod_fixtures import FakeToxicity
+
+    seen: list[str] = []
+    tox = FakeToxicity()
+    score = tox.score
+    tox.score = lambda posts, ctx: seen.extend(p.content for p in posts) or score(posts, ctx)  # type: ignore[method-assign]
+    async with running(tmp_path / "g.db", [tox]) as r:
+        alice, bob = r.fake.member("alice"), r.fake.member("bob")
+        start = p.now() - dt.timedelta(hours=20)
+        threads = [await r.fake.dispatch_thread_create("proposals", "bob", name, "", created_at=start)
+                   for name in ("DIP-1", "DIP-2")]
+        await r.idle()
+        seen.clear()
+        for k, thread in enumerate(threads):  # the two threads' replies interleave in time
+            r.fake.http.preload_history(thread.id, [
+                p.message(channel_id=thread.id, guild_id=r.guild.id, author=p.from_member((alice, bob)[k]),
+                          content=f"reply at {h}h", created_at=start + dt.timedelta(hours=h))
+                for h in range(1 + k, 12, 2)])
+        res = await slash(r.bot, "govmod backfill", member="mod", channel=r.fake.channel("proposals"), days=2)
+        await r.idle()
+        assert "done: 11 messages" in (res.edits[-1].content or "")
+        assert seen == [f"reply at {h}h" for h in range(1, 12)], seen  # one timeline, not thread after thread

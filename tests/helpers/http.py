@@ -236,9 +236,11 @@ class HttpRecorder:
         msgs = sorted(self.history.get(int(call.args["channel_id"]), []), key=lambda m: -int(m["id"]))
         if "before" in params:
             msgs = [m for m in msgs if int(m["id"]) < int(params["before"])]
-        if "after" in params:
-            msgs = [m for m in msgs if int(m["id"]) > int(params["after"])][::-1]
-        return copy.deepcopy(msgs[: int(params.get("limit", 50))])
+        limit = int(params.get("limit", 50))
+        if "after" in params:  # as Discord does: the oldest `limit` messages after the id, sent newest first
+            later = [m for m in msgs if int(m["id"]) > int(params["after"])][::-1][:limit]
+            return copy.deepcopy(later[::-1])
+        return copy.deepcopy(msgs[:limit])
 
     def _edit_member(self, call: Call) -> p.Payload:
         guild = self._state._get_guild(int(call.args["guild_id"])) if self._state else None
