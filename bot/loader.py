@@ -32,18 +32,6 @@ def default_weights_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / "weights"
 
 
-def configure_torch(threads: int) -> None:
-    """Pin torch's intra-op threads (two cores: two threads, no oversubscription)."""
-    import torch
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    torch.set_num_threads(max(1, threads))
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:  # already set once in this process
-        pass
-
-
 def load_detector(name: str, weights_dir: Path | None = None) -> Detector:
     """Import and load one detector by name."""
     if name not in DETECTORS:
@@ -58,7 +46,7 @@ def load_detector(name: str, weights_dir: Path | None = None) -> Detector:
 
 def load_pipeline(settings: Settings, detectors: list[str] | None = None) -> Pipeline:
     """Load the encoder and the enabled detectors (several seconds; call once)."""
-    from models.encoder import Encoder
+    from models.encoder import Encoder, configure_torch
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -4,86 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-import numpy as np
+from typing import Any
 
 from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, Verdict
+from bot.policy import Policy
+from models.detector import (  # noqa: F401  (re-exported for bot code)
+    BatchContext,
+    Detector,
+    PersistentDetector,
+    StatefulDetector,
+)
 from models.normalize import normalize
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class BatchContext:
-    """What the pipeline computes once per batch and shares with every detector."""
-
-    texts: list[str]  # normalised scoring text, one per post
-    embeddings: np.ndarray | None  # (n, 384) unit rows from the shared encoder, or None
-    branches: dict[str, np.ndarray] = field(default_factory=dict)  # encoder branch name -> (n, d) rows
-
-    def slice(self, start: int, stop: int) -> BatchContext:
-        """Return the context of posts[start:stop] (views: nothing is computed again)."""
-        return BatchContext(texts=self.texts[start:stop],
-                            embeddings=None if self.embeddings is None else self.embeddings[start:stop],
-                            branches={name: rows[start:stop] for name, rows in self.branches.items()})
-
-
-@runtime_checkable
-class Detector(Protocol):
-    """A scorer: a batch of posts in, one DetectorOutput per post out (same order)."""
-
-    name: str
-    version: str
-    needs_embedding: bool
-    default_threshold: float
-
-    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
-        """Score posts; must not touch the event loop (runs in a worker thread)."""
-        ...
-
-
-@runtime_checkable
-class StatefulDetector(Detector, Protocol):
-    """A detector that keeps state across posts (coordination) and may revise earlier scores."""
-
-    def observe(self, event: Reaction | MemberJoin) -> None:
-        """Take in a non-message event (a reaction or a member join)."""
-        ...
-
-    def revisions(self) -> dict[str, DetectorOutput]:
-        """Return post id -> revised output for earlier posts whose score changed since last call."""
-        ...
-
-
-@runtime_checkable
-class PersistentDetector(Detector, Protocol):
-    """A detector whose per-key state (e.g. per author) survives restarts through storage."""
-
-    def state_keys(self, posts: Sequence[Post]) -> list[str]:
-        """Return the state keys the next batch will read."""
-        ...
-
-    def restore(self, records: dict[str, dict[str, Any]]) -> None:
-        """Load stored records for keys not already in memory."""
-        ...
-
-    def snapshot(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Return JSON-able records for keys, to be stored."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """Per-guild thresholds and enabled detectors (stored in the database, edited by slash commands)."""
-
-    thresholds: dict[str, float] = field(default_factory=dict)
-    disabled: frozenset[str] = frozenset()
-
-    def threshold_for(self, detector: Detector) -> float:
-        """Return the guild's threshold for a detector, or the detector's calibrated default."""
-        return self.thresholds.get(detector.name, detector.default_threshold)
 
 
 class Pipeline:

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.domain import DetectorOutput, Post
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
 from models.lm_features import STYLE_NAMES, style_features, word_count
+from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
 

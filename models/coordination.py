@@ -20,8 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, snowflake_time
-from bot.pipeline import BatchContext
 from models.coordination_score import (
     MAX_LISTED,
     CoordinationConfig,
@@ -38,7 +36,9 @@ from models.coordination_state import (
     TimeSeries,
     author_code,
 )
+from models.detector import BatchContext
 from models.minhash import LSHIndex, MinHasher, canonical, jaccard, shingles, words
+from models.types import DetectorOutput, MemberJoin, Post, Reaction, snowflake_time
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -178,3 +179,15 @@ class Encoder:
                 for row, i in enumerate(idx):
                     states[i] = hidden[row, : len(ids[i])].to(torch.float16).clone()
         return states
+
+
+def configure_torch(threads: int) -> None:
+    """Pin torch's intra-op threads (two cores: two threads, no oversubscription)."""
+    import torch
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    torch.set_num_threads(max(1, threads))
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set once in this process
+        pass

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from bot.domain import DetectorOutput, Post
-from bot.pipeline import BatchContext
 from models.coordination import CoordinationDetector
+from models.detector import BatchContext
 from models.normalize import normalize
 from models.simulate import TRAPS, Scenario, simulate, tweet_pool
+from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
 

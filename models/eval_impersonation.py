@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
 from models.guild_context import GuildThreatContext
 from models.impersonation import ImpersonationDetector, profile_subject
 from models.threat_eval import read_jsonl, report

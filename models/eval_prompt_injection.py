@@ -9,10 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.domain import Post
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
 from models.guild_context import GuildThreatContext
 from models.threat_eval import read_jsonl, report
+from models.types import Post
 
 DATA = Path(__file__).resolve().parent / "data" / "prompt_injection" / "test.jsonl"
 

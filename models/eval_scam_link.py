@@ -10,12 +10,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.domain import Post
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
 from models.guild_context import GuildThreatContext
 from models.normalize import normalize
 from models.scam_link import ScamLinkDetector
 from models.threat_eval import read_jsonl, report
+from models.types import Post
 
 DATA = Path(__file__).resolve().parent / "data" / "scam_link" / "test.jsonl"
 

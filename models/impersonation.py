@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.domain import PROFILE_POST_PREFIX, DetectorOutput, Post, is_profile_post
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
 from models.guild_context import GuildContexts, GuildThreatContext
 from models.lookalike import NameMatch, fold_name, match_name, name_tokens
+from models.types import PROFILE_POST_PREFIX, DetectorOutput, Post, is_profile_post
 
 log = logging.getLogger(__name__)
 

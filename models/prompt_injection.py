@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from bot.domain import DetectorOutput, Post
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
 from models.guild_context import GuildContexts, GuildThreatContext
 from models.injection_features import FEATURE_NAMES, INSTRUCTION_RULES, extract
+from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.domain import DetectorOutput, Post
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
 from models.guild_context import GuildContexts, GuildThreatContext
 from models.lookalike import allowed_edits, distance, skeleton
+from models.types import DetectorOutput, Post
 from models.urls import Link, extract_links
 
 log = logging.getLogger(__name__)

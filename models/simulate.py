@@ -15,7 +15,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import MemberJoin, Post, Reaction
 from models.coordination_simtext import (
     ANNOUNCEMENT,
     CONGRATS,
@@ -24,6 +23,7 @@ from models.coordination_simtext import (
     light_edit,
     paraphrase,
 )
+from models.types import MemberJoin, Post, Reaction
 
 log = logging.getLogger(__name__)
 

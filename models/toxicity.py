@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.domain import DetectorOutput, Post
-from bot.pipeline import BatchContext
+from models.detector import BatchContext
+from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,7 @@ def read_rows(path: Path) -> list[dict[str, object]]:
 
 def embed(texts: list[str]) -> np.ndarray:
     """Embed the normalised texts with the shared encoder."""
-    from bot.loader import configure_torch
-    from models.encoder import Encoder
+    from models.encoder import Encoder, configure_torch
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     configure_torch(2)

@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["bot.domain", "bot.pipeline", "bot.storage", "bot.service", "bot.ingest", "bot.scan", "bot.reporting",
+CORE = ["models.types", "models.detector", "bot.domain", "bot.pipeline", "bot.storage", "bot.service", "bot.ingest", "bot.scan", "bot.reporting",
         "bot.live", "bot.loader", "bot.settings", "models.normalize", "models.encoder", "models.toxicity",
         "models.ai_text", "models.coordination"]
 
@@ -40,3 +42,35 @@ def test_every_module_imports_without_side_effects() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def _imports(path: Path) -> set[str]:
+    """Return the top-level package of every module a file imports (at any depth, lazy imports included)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _sources(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize(("folder", "forbidden"), [
+    ("models", {"bot", "cogs", "discord"}),  # the detection core stands alone
+    ("bot", {"cogs"}),  # the application never reaches up into the Discord extensions
+])
+def test_dependencies_run_one_way(folder: str, forbidden: set[str]) -> None:
+    offenders = {str(p.relative_to(ROOT)): sorted(_imports(p) & forbidden) for p in _sources(folder)}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_cogs_the_client_and_the_entry_point_import_discord() -> None:
+    allowed = {ROOT / "bot" / "client.py", ROOT / "bot" / "__main__.py"}
+    offenders = [str(p.relative_to(ROOT)) for p in _sources("bot") if p not in allowed and "discord" in _imports(p)]
+    assert offenders == []

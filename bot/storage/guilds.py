@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.pipeline import Policy
+from bot.policy import Policy
 from bot.storage.db import Database
 from bot.storage.repos import _iso
 
