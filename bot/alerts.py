@@ -8,15 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import Case, CaseStatus, Post, Review, Severity, Verdict, is_profile_post
+from models.registry import REGISTRY
 
-LABELS = {
-    "toxicity": "Toxic or abusive language",
-    "ai_generated": "Likely AI-generated text",
-    "coordination": "Coordinated posting (possible campaign)",
-    "scam_link": "Scam or phishing link",
-    "impersonation": "Possible staff impersonation",
-    "prompt_injection": "Prompt injection aimed at an AI agent",
-}
+LABELS = {spec.name: spec.title for spec in REGISTRY}  # alert card titles
 SEVERITY_COLOURS = {Severity.LOW: 0xF1C40F, Severity.MEDIUM: 0xE67E22, Severity.HIGH: 0xE74C3C}
 STATUS_COLOURS = {CaseStatus.CONFIRMED: 0x2ECC71, CaseStatus.DISMISSED: 0x95A5A6, CaseStatus.ESCALATED: 0x9B59B6}
 # evidence keys the card shows on its own lines, or that are bookkeeping, not something to read

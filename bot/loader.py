@@ -9,18 +9,12 @@ from pathlib import Path
 
 from bot.pipeline import Detector, Pipeline
 from bot.settings import Settings
+from models.registry import REGISTRY
 
 log = logging.getLogger(__name__)
 
-# detector name -> (module, class); each class has `load(weights_dir, **opts)`
-DETECTORS: dict[str, tuple[str, str]] = {
-    "toxicity": ("models.toxicity", "ToxicityDetector"),
-    "ai_generated": ("models.ai_text", "AiTextDetector"),
-    "coordination": ("models.coordination", "CoordinationDetector"),
-    "scam_link": ("models.scam_link", "ScamLinkDetector"),
-    "impersonation": ("models.impersonation", "ImpersonationDetector"),
-    "prompt_injection": ("models.prompt_injection", "PromptInjectionDetector"),
-}
+# detector name -> (module, class), from the registry; each class has `load(weights_dir, **opts)`
+DETECTORS: dict[str, tuple[str, str]] = {spec.name: (spec.module, spec.cls) for spec in REGISTRY}
 
 
 class ModelLoadError(RuntimeError):

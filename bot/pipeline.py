@@ -15,6 +15,7 @@ from models.detector import (  # noqa: F401  (re-exported for bot code)
     StatefulDetector,
 )
 from models.normalize import normalize
+from models.registry import Grouping, grouping
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,8 @@ class Pipeline:
         """Return the verdict of an earlier post with some detectors' outputs replaced."""
         outs = {  # unchanged detectors keep their earlier decision (eligible only if they flagged before)
             name: DetectorOutput(score, old.evidence.get(name, {}),
-                                 old.cluster if name == "coordination" else None, eligible=name in old.flags)
+                                 old.cluster if grouping(name) is Grouping.CLUSTER else None,
+                                 eligible=name in old.flags)
             for name, score in old.scores.items()
         }
         outs.update(changed)

@@ -12,11 +12,12 @@ from typing import Any
 from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, Verdict
 from bot.pipeline import PersistentDetector, Pipeline, Policy
 from bot.storage import CaseRepo, Database, GuildConfig, GuildRepo, PostRepo, StateRepo, severity_for
+from models.registry import REGISTRY, Grouping, grouping
 
 log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 200  # alerts and reports quote at most this much of a flagged post
-PROFILE_DETECTORS = ("impersonation",)  # detectors that also judge joins and name changes (process_profiles)
+PROFILE_DETECTORS = tuple(s.name for s in REGISTRY if s.judges_profiles)  # also judge joins and renames
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +59,10 @@ class ScoredBatch:
 
 def group_key(detector: str, verdict: Verdict, post: Post) -> str:
     """Return what one case gathers: a campaign, an author's LLM-like posts, or one post."""
-    if detector == "coordination" and verdict.cluster:
+    kind = grouping(detector)
+    if kind is Grouping.CLUSTER and verdict.cluster:
         return f"campaign:{verdict.cluster}"
-    if detector in ("ai_generated", "impersonation"):
+    if kind is Grouping.AUTHOR:
         return f"author:{post.author_id}"
     return f"post:{post.id}"
 

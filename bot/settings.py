@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.registry import NAMES
+
 
 class DiscordSettings(BaseModel):
     """Connection to Discord."""
@@ -26,8 +28,7 @@ class ModelSettings(BaseModel):
     """Which detectors run and how inference uses the CPU."""
 
     weights_dir: Path | None = None  # default: models/weights inside the package
-    detectors: list[str] = Field(default_factory=lambda: [
-        "toxicity", "ai_generated", "coordination", "scam_link", "impersonation", "prompt_injection"])
+    detectors: list[str] = Field(default_factory=lambda: list(NAMES))  # every detector of the registry
     torch_threads: int = 2  # intra-op threads; the machines this targets have two cores
     batch_size: int = 32
 

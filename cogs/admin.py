@@ -18,14 +18,14 @@ from cogs._admin_backfill import Backfill
 from cogs._convert import post_from_message
 from cogs._permissions import refuse_settings
 from cogs._views import to_embed
+from models.registry import NAMES
 
 if TYPE_CHECKING:
     from bot.client import GovmodBot
 
 log = logging.getLogger(__name__)
 
-DetectorName = Literal["toxicity", "ai_generated", "coordination", "scam_link", "impersonation",
-                       "prompt_injection"]
+DetectorName = Literal[NAMES]  # type: ignore[valid-type]  # slash-command choices, from the registry
 WatchableChannel = discord.TextChannel | discord.ForumChannel
 CHECK_MENU = "Check with govmod"
 

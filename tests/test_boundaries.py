@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["models.types", "models.detector", "bot.domain", "bot.pipeline", "bot.storage", "bot.service", "bot.ingest", "bot.scan", "bot.reporting",
+CORE = ["models.types", "models.detector", "models.registry", "bot.domain", "bot.pipeline", "bot.storage",
+        "bot.service", "bot.ingest", "bot.scan", "bot.reporting",
         "bot.live", "bot.loader", "bot.settings", "models.normalize", "models.encoder", "models.toxicity",
         "models.ai_text", "models.coordination"]
 

@@ -12,8 +12,9 @@ from matplotlib.figure import Figure
 
 from bot.reporting.model import WeeklyReport
 from bot.reporting.render_md import detector_label
+from models.registry import REGISTRY
 
-COLORS = {"ai_generated": "#7b61ff", "coordination": "#e8590c", "toxicity": "#c92a2a"}
+COLORS = {s.name: s.colour for s in REGISTRY if s.colour}
 STATUS_COLORS = {"open": "#868e96", "confirmed": "#2b8a3e", "dismissed": "#1c7ed6", "escalated": "#e67700"}
 _FALLBACK = ("#495057", "#0b7285", "#a61e4d", "#5c940d")
 _MARKERS = ("o", "s", "^", "D")

@@ -40,6 +40,7 @@ from bot.reporting.model import (
 )
 from bot.reporting.weeks import iso_week_bounds, normalize_week, shift_week, week_of
 from bot.storage import Database
+from models.registry import Grouping, grouping
 
 HISTORY_WEEKS = 8
 TOP_N = 10
@@ -111,7 +112,7 @@ class _Case:
 
     @property
     def is_campaign(self) -> bool:
-        return self.detector == "coordination" and self.group_key.startswith("campaign:")
+        return grouping(self.detector) is Grouping.CLUSTER and self.group_key.startswith("campaign:")
 
     def touches(self, start: datetime, end: datetime) -> bool:
         return any(start <= t < end for t in self.post_times)

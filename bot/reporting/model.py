@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-DETECTORS: tuple[str, ...] = ("ai_generated", "coordination", "toxicity")
+from models.registry import Section, in_section
+
+DETECTORS: tuple[str, ...] = tuple(sorted(in_section(Section.MANIPULATION)))  # always shown, even at zero
 NEW_ACCOUNT_DAYS = 30  # an account younger than this at the time of a post counts as new
 EXCERPT_CHARS = 160  # reports quote at most this much of a flagged post (alerts allow 200)
 

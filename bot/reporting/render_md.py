@@ -9,16 +9,15 @@ from datetime import datetime, timedelta
 from bot.reporting.blocks import Block, Bullets, Chart, Heading, Para, Table
 from bot.reporting.model import NEW_ACCOUNT_DAYS, Outcomes, Totals, WeeklyReport
 from bot.reporting.threats import threat_blocks
+from models.registry import spec
 
-DETECTOR_LABELS = {"ai_generated": "AI-generated", "coordination": "Coordination", "toxicity": "Toxicity",
-                   "scam_link": "Scam links", "impersonation": "Impersonation",
-                   "prompt_injection": "Prompt injection"}
 _MD_SPECIAL = re.compile(r"([\\`*_~|<>\[\]#])")
 
 
 def detector_label(detector: str) -> str:
-    """Return the readable name of a detector."""
-    return DETECTOR_LABELS.get(detector, detector)
+    """Return the readable name of a detector (from the registry)."""
+    entry = spec(detector)
+    return entry.label if entry else detector
 
 
 def pct(value: float | None) -> str:
