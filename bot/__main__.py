@@ -1,4 +1,4 @@
-"""Start the bot: load settings, open the database, load the models, then run GovmodBot until a signal."""
+"""Start the bot: load settings, open the database, connect while the models load, run until a signal."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
 
+from bot.pipeline import Pipeline
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.client import GovmodBot
+    from bot.startup import DeferredService
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +46,22 @@ def token_problem(settings: Settings) -> str | None:
     return None
 
 
-async def run_bot(settings: Settings, pipeline: object) -> int:
-    """Open the database, build the services and the bot, and run until SIGINT/SIGTERM or a fatal error."""
+async def run_bot(settings: Settings, pipeline: Pipeline | None = None,
+                  load: Callable[[], Pipeline] | None = None) -> int:
+    """Open the database, build the bot and run it until SIGINT/SIGTERM or a fatal error.
+
+    With `pipeline` the models are already loaded; with `load` they load in a worker thread while the
+    bot connects, and posts that arrive meanwhile wait in the live queue.
+    """
     from bot.client import GovmodBot
     from bot.live import LiveScorer, freeze_heap
     from bot.service import ScanService
+    from bot.startup import DeferredService
     from bot.storage import Database
 
     db = await Database.open(settings.database.path)
-    service = ScanService(pipeline, db, defaults=settings.threshold_overrides())  # type: ignore[arg-type]
+    defaults = settings.threshold_overrides()
+    service = ScanService(pipeline, db, defaults=defaults) if pipeline is not None else DeferredService(db, defaults)
     live = LiveScorer(service, queue_max=settings.pipeline.queue_max, batch_max=settings.pipeline.batch_max,
                       batch_wait_ms=settings.pipeline.batch_wait_ms)
     bot = GovmodBot(settings=settings, db=db, service=service, live=live)
@@ -55,8 +69,12 @@ async def run_bot(settings: Settings, pipeline: object) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not the main thread
             loop.add_signal_handler(sig, lambda s=sig: _on_signal(bot, s))
-    token = settings.discord.token.get_secret_value().strip() if settings.discord.token else ""
-    freeze_heap()  # models are loaded: keep full GC passes from stalling the gateway
+    token = _token(settings)
+    if isinstance(service, DeferredService):
+        loading = _load_while_connecting(bot, service, load or (lambda: _load(settings)))
+    else:
+        loading = None
+        freeze_heap()  # models are loaded: keep full GC passes from stalling the gateway
     try:
         async with bot:
             await bot.start(token)
@@ -72,9 +90,14 @@ async def run_bot(settings: Settings, pipeline: object) -> int:
         return 3
     finally:
         await live.stop()
+        if loading is not None and not loading.done():
+            loading.cancel()
         await db.close()
         stats = live.stats()
         log.info("stopped: %d posts scored, %d dropped, %d failed", stats.scored, stats.dropped, stats.failed)
+    if isinstance(service, DeferredService) and service.problem:
+        print(f"govmod: {service.problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -84,14 +107,88 @@ def _one_line(exc: BaseException) -> str:
     return text[:300]
 
 
+def _token(settings: Settings) -> str:
+    return settings.discord.token.get_secret_value().strip() if settings.discord.token else ""
+
+
+def _load_while_connecting(bot: GovmodBot, service: DeferredService,
+                           load: Callable[[], Pipeline]) -> asyncio.Task[Pipeline | None]:
+    """Load the models in a worker thread; when in, mark the time and freeze the heap; on failure, stop."""
+    from bot.live import freeze_heap
+    from bot.startup import load_in_background
+
+    def models_in() -> None:
+        bot.mark("models_ready")
+        freeze_heap()  # keep full GC passes from stalling the gateway
+
+    loading = asyncio.create_task(load_in_background(service, load, models_in), name="govmod-model-load")
+    loading.add_done_callback(lambda t: t.cancelled() or t.result() is not None or _on_model_failure(bot))
+    return loading
+
+
+def _load(settings: Settings) -> Pipeline:
+    from bot.loader import load_pipeline
+
+    return load_pipeline(settings)
+
+
+def _on_model_failure(bot: discord.Client) -> None:
+    log.error("stopping: govmod cannot score without its models")
+    if not bot.is_closed():
+        asyncio.get_running_loop().create_task(bot.close())
+
+
 def _on_signal(bot: discord.Client, sig: signal.Signals) -> None:
     log.info("received %s: scoring what is queued, then shutting down", sig.name)
     if not bot.is_closed():
         asyncio.get_running_loop().create_task(bot.close())
 
 
+async def sync_commands_once(settings: Settings, *, force: bool = True) -> int:
+    """Log in over REST only (no gateway, no models), sync the slash commands, print what happened."""
+    from bot.client import GovmodBot, one_line
+    from bot.live import LiveScorer
+    from bot.service import ScanService
+    from bot.storage import Database
+
+    db = await Database.open(settings.database.path)
+    service = ScanService(Pipeline(None, []), db, defaults=settings.threshold_overrides())
+    bot = GovmodBot(settings=settings, db=db, service=service, live=LiveScorer(service), sync_commands=False)
+    token = _token(settings)
+    try:
+        async with bot:
+            await bot.login(token)  # runs setup_hook: the cogs add their commands to the tree
+            print(await bot.sync_commands(force=force))
+    except discord.LoginFailure:
+        print(f"govmod: Discord rejected the bot token. {TOKEN_HELP}", file=sys.stderr)
+        return 1
+    except (discord.HTTPException, discord.app_commands.AppCommandError) as exc:
+        print(f"govmod sync-commands: Discord refused the sync: {one_line(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        await bot.live.stop()
+        await db.close()
+    return 0
+
+
+def sync_main(force: bool = True) -> int:
+    """Run `govmod sync-commands`: check the token, then sync once and exit."""
+    from bot.storage import StorageError
+
+    settings = Settings()
+    problem = token_problem(settings)
+    if problem:
+        print(f"govmod: {problem} {TOKEN_HELP}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(sync_commands_once(settings, force=force))
+    except StorageError as exc:
+        print(f"govmod: {exc}", file=sys.stderr)
+        return 1
+
+
 def main() -> int:
-    """Run `govmod run`: check the token, load the models once, then run the bot."""
+    """Run `govmod run`: check the token, then connect while the models load once in a worker thread."""
     from bot.loader import ModelLoadError, load_pipeline
     from bot.storage import StorageError
 
@@ -105,8 +202,7 @@ def main() -> int:
         print(f"govmod: {problem} {TOKEN_HELP}", file=sys.stderr)
         return 2
     try:
-        pipeline = load_pipeline(settings)
-        return asyncio.run(run_bot(settings, pipeline))
+        return asyncio.run(run_bot(settings, load=lambda: load_pipeline(settings)))
     except (ModelLoadError, StorageError) as exc:
         print(f"govmod: {exc}", file=sys.stderr)
         return 1

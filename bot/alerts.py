@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,57 @@ class AlertCard:
     timestamp: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a post was made: a channel, or a thread / forum post (with its title and parent channel)."""
+
+    id: str
+    kind: str = "channel"  # "channel", "thread" or "forum post"
+    name: str | None = None
+    parent_id: str | None = None
+
+    def describe(self) -> str:
+        """Return the place for a moderator: `<#id>` for a channel (Discord renders the name), titled threads."""
+        if self.kind == "channel":
+            return f"<#{self.id}>"
+        title = f" **{_clip(self.name, 80)}** (<#{self.id}>)" if self.name else f" <#{self.id}>"
+        return f"{self.kind}{title}" + (f" in <#{self.parent_id}>" if self.parent_id else "")
+
+
+Places = Mapping[str, Place]
+# "on thread 123", "in channel 123", "topic 123" (the words a detector may have used), or a bare snowflake
+_PLACE_WORDS = re.compile(r"\b(?:(?:on|in) )?(?:the )?(?:thread|channel|topic) (\d{15,21})\b")
+_BARE_ID = re.compile(r"(?<![<#@&!\d/])(\d{15,21})(?![\d>])")
+
+
+def places_of(posts: Sequence[Post], channel_id: str | None = None) -> dict[str, Place]:
+    """Return what the stored posts alone say about their places (no names: the cogs add them from the cache)."""
+    places: dict[str, Place] = {}
+    for post in posts:
+        if post.thread_id:
+            places.setdefault(post.thread_id, Place(post.thread_id, "thread", parent_id=post.parent_id))
+            if post.parent_id:
+                places.setdefault(post.parent_id, Place(post.parent_id))
+        else:
+            places.setdefault(post.channel_id, Place(post.channel_id))
+    if channel_id:
+        places.setdefault(channel_id, Place(channel_id))
+    return places
+
+
+def name_places(text: str, places: Places) -> str:
+    """Replace raw channel/thread ids in evidence text with the place named correctly ("thread" only if one)."""
+    def worded(match: re.Match[str]) -> str:
+        place = places.get(match.group(1))
+        return f"in {place.describe()}" if place else f"in <#{match.group(1)}>"
+
+    def bare(match: re.Match[str]) -> str:
+        place = places.get(match.group(1))
+        return place.describe() if place else match.group(0)
+
+    return _BARE_ID.sub(bare, _PLACE_WORDS.sub(worded, text))
+
+
 def jump_url(guild_id: str, channel_id: str | None, message_id: str) -> str:
     """Return the discord.com link that opens a message."""
     return f"https://discord.com/channels/{guild_id}/{channel_id or guild_id}/{message_id}"
@@ -77,11 +129,11 @@ def _plain(key: str, value: Any) -> str | None:
     return f"{words}: {value}"
 
 
-def explain(evidence: dict[str, Any]) -> list[str]:
-    """Return a detector's evidence as short sentences, the summary first."""
+def explain(evidence: dict[str, Any], places: Places | None = None) -> list[str]:
+    """Return a detector's evidence as short sentences, the summary first, places named instead of ids."""
     lines = [str(evidence["summary"])] if evidence.get("summary") else []
     lines += [line for key, value in evidence.items() if (line := _plain(key, value))]
-    return lines
+    return [name_places(line, places or {}) for line in lines]
 
 
 def _mentions(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
@@ -89,13 +141,19 @@ def _mentions(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def render_case(case: Case, posts: Sequence[Post] = (), reviews: Sequence[Review] = ()) -> AlertCard:
-    """Return the alert card of a case: what was flagged, the score, the evidence in words and a jump link."""
+def render_case(case: Case, posts: Sequence[Post] = (), reviews: Sequence[Review] = (),
+                places: Places | None = None) -> AlertCard:
+    """Return the alert card of a case: what was flagged, the score, the evidence in words and a jump link.
+
+    `places` (channel or thread id -> Place, with names from the bot's cache) name where things happened;
+    without it the stored posts tell channels from threads and Discord's mentions supply the names.
+    """
     evidence = case.evidence
     threshold = evidence.get("threshold")
     first = posts[0] if posts else None
     campaign = len(case.post_ids) > 1
-    where = f"<#{case.channel_id}>" if case.channel_id else "unknown channel"
+    known = {**places_of(posts, case.channel_id), **(places or {})}
+    where = known[case.channel_id].describe() if case.channel_id else "unknown channel"
     if campaign:
         description = f"{len(case.post_ids)} posts by {len(case.author_ids)} accounts in {where}."
     elif first is not None and is_profile_post(first.id):
@@ -110,7 +168,7 @@ def render_case(case: Case, posts: Sequence[Post] = (), reviews: Sequence[Review
         CardField("Severity", case.severity.value, inline=True),
         CardField("Status", case.status.value, inline=True),
     ]
-    reasons = explain(evidence)
+    reasons = explain(evidence, known)
     if reasons:
         fields.append(CardField("Why", _clip("\n".join(f"• {r}" for r in reasons[:8]), FIELD_MAX)))
     if campaign:

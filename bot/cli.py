@@ -1,4 +1,4 @@
-"""The `govmod` command: scan, demo, train, eval, report, bench, run."""
+"""The `govmod` command: scan, demo, train, eval, report, bench, run, sync-commands."""
 
 from __future__ import annotations
 
@@ -92,6 +92,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_main()
 
 
+def _cmd_sync_commands(args: argparse.Namespace) -> int:
+    from bot.__main__ import sync_main
+
+    return sync_main(force=not args.if_changed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the govmod command."""
     parser = argparse.ArgumentParser(prog="govmod", description=__doc__)
@@ -130,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the Discord bot (needs GOVMOD_DISCORD__TOKEN in .env)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("sync-commands", help="push the slash commands to Discord now (REST only, no models)")
+    p.add_argument("--if-changed", action="store_true", help="only if they changed since the last sync")
+    p.set_defaults(func=_cmd_sync_commands)
     return parser
 
 

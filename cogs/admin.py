@@ -15,6 +15,7 @@ from bot.alerts import label, render_verdict
 from bot.domain import CaseStatus
 from bot.storage import CaseRepo, PostRepo
 from cogs._admin_backfill import Backfill
+from cogs._admin_status import delivery_lines
 from cogs._convert import post_from_message
 from cogs._permissions import refuse_settings
 from cogs._views import to_embed
@@ -192,6 +193,8 @@ class Admin(commands.Cog):
         latency = self.bot.latency
         embed.add_field(name="Uptime", value=_uptime(self.bot.started_at, self.bot.clock())
                         + (f"\ngateway {latency * 1000:.0f} ms" if latency == latency and latency < 1e6 else ""))
+        for name, value in await delivery_lines(self.bot, guild_id):  # alert outbox, sync, gateway (issue 14)
+            embed.add_field(name=name, value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.describe(channel="Text or forum channel (threads included)", days="How many days back (1-30)")

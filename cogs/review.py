@@ -72,6 +72,7 @@ class Review(commands.Cog):
         """Register the persistent buttons, subscribe to batch results, add the commands."""
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.live.subscribe(self.alerts.on_batch)
+        self.alerts.attach()  # the alert outbox: retries pending alerts once connected (issue 14)
         for command in self.subcommands:
             self.bot.govmod.add_command(command)
         self.bot.tree.add_command(self.history_menu)
@@ -80,6 +81,7 @@ class Review(commands.Cog):
         """Undo `cog_load`."""
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.live.unsubscribe(self.alerts.on_batch)
+        self.alerts.detach()
         for command in self.subcommands:
             self.bot.govmod.remove_command(command.name)
         self.bot.tree.remove_command(HISTORY_MENU, type=discord.AppCommandType.user)

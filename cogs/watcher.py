@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from cogs._catchup import catch_up
 from cogs._convert import in_watched, is_scorable, join_from_member, post_from_message, reaction_from_payload
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ class Watcher(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        """Load a guild's configuration before its first message (no burst of lookups in a flood)."""
+        """Load a guild's configuration, then re-fetch what arrived since the last scored post (restarts)."""
         await self.bot.service.config(str(guild.id))
+        await catch_up(self.bot, guild)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

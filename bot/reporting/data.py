@@ -105,6 +105,7 @@ class _Case:
     score: float
     created_at: datetime
     post_times: tuple[datetime, ...]
+    alerted: bool = True  # an alert reached the moderators' channel
 
     @property
     def first_at(self) -> datetime:
@@ -162,7 +163,8 @@ class _Loader:
 
     async def cases(self, start: datetime, end: datetime) -> list[_Case]:
         rows = await self.rows(
-            """SELECT c.id, c.detector, c.group_key, c.status, c.score, c.created_at, p.created_at AS post_at
+            """SELECT c.id, c.detector, c.group_key, c.status, c.score, c.created_at, c.alert_message_id,
+                   p.created_at AS post_at
                FROM cases c JOIN case_posts cp ON cp.case_id = c.id JOIN posts p ON p.id = cp.post_id
                WHERE c.guild_id = ? AND c.id IN (
                    SELECT cp2.case_id FROM case_posts cp2 JOIN posts p2 ON p2.id = cp2.post_id
@@ -177,7 +179,8 @@ class _Loader:
             head = members[0]
             if times:
                 cases.append(_Case(case_id, head["detector"], head["group_key"], head["status"], head["score"],
-                                   parse_time(head["created_at"]) or times[0], tuple(times)))
+                                   parse_time(head["created_at"]) or times[0], tuple(times),
+                                   head["alert_message_id"] is not None))
         return [c for c in cases if c.touches(start, end)]
 
     async def members(self, case_ids: Iterable[int]) -> dict[int, list[_Post]]:
@@ -311,8 +314,10 @@ def _new_accounts(posts: Sequence[_Post], label: _Labels) -> list[NewAccount]:
 
 def _decisions(cases: Sequence[_Case], reviews: dict[int, datetime]) -> Decisions:
     hours = [max(0.0, (reviews[c.id] - c.created_at).total_seconds() / 3600) for c in cases if c.id in reviews]
+    unreached = sum(1 for c in cases if not c.alerted and c.id not in reviews)
     return Decisions(outcomes=_outcomes(cases), decided=len(hours),
-                     median_hours=statistics.median(hours) if hours else None, max_hours=max(hours, default=None))
+                     median_hours=statistics.median(hours) if hours else None, max_hours=max(hours, default=None),
+                     unreached=unreached)
 
 
 def _examples(posts: Sequence[_Post], label: _Labels, limit: int = 5) -> list[FlaggedPost]:

@@ -164,6 +164,7 @@ class Decisions:
     decided: int  # cases with at least one review
     median_hours: float | None  # flag (case opened) to first review
     max_hours: float | None
+    unreached: int = 0  # cases whose alert was never posted and that no moderator reviewed
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,6 +164,9 @@ def _decision_blocks(report: WeeklyReport) -> list[Block]:
              "cases first flagged this week."),
         Table(("Detector", "Cases", "Confirmed", "Dismissed", "Escalated", "Open", "Precision"), tuple(rows)),
         Para(timing),
+        *([Para(f"{d.unreached} case(s) never reached a moderator: their alert was never posted (see "
+                "/govmod status for why) and nobody reviewed them; /govmod review lists them.")]
+          if d.unreached else []),
         Chart("precision_by_week", "Precision by detector over the last weeks"),
         Table(("Week", *(detector_label(x) for x in report.detectors)), tuple(
             (h.week, *(pct(h.precision.get(x)) for x in report.detectors)) for h in report.history)),

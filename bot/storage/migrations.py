@@ -210,4 +210,24 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX review_actions_review ON review_actions (review_id);
         """,
     ),
+    (
+        5,
+        """
+        -- small facts the bot keeps about itself, e.g. the hash of the slash commands last synced
+        CREATE TABLE bot_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- alert outbox: why a case's alert has not reached the moderators yet, and when to try again
+        CREATE TABLE alert_outbox (
+            case_id INTEGER PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_attempt_at TEXT,
+            next_attempt_at TEXT
+        );
+        CREATE INDEX cases_without_alert ON cases (guild_id, created_at) WHERE alert_message_id IS NULL;
+        """,
+    ),
 ]

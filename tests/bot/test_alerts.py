@@ -54,3 +54,24 @@ def test_verdict_card_marks_what_is_over_threshold() -> None:
                       model_versions={"toxicity": "t"})
     card = render_verdict(verdict, {"toxicity": 0.7, "ai_generated": 0.8})
     assert "0.95 (threshold 0.70, ⚠️ over)" in card.description and "Flagged: Toxic" in card.description
+
+
+def test_evidence_names_the_place_a_text_channel_is_never_called_a_thread() -> None:
+    from bot.alerts import Place, name_places
+
+    summary = "3 accounts, posted near-identical text within under a minute on thread 1577415819451719747"
+    channel = {"1577415819451719747": Place("1577415819451719747")}
+    assert name_places(summary, channel).endswith("within under a minute in <#1577415819451719747>")
+    thread = {"1577415819451719747": Place("1577415819451719747", "thread", "DIP-4 budget", "1577415819451719000")}
+    assert name_places(summary, thread).endswith(
+        "in thread **DIP-4 budget** (<#1577415819451719747>) in <#1577415819451719000>")
+    unknown = name_places("brigade on 1577415819451719747 by <@1577415819451719747>", {})
+    assert unknown == "brigade on 1577415819451719747 by <@1577415819451719747>"  # ids it cannot place stay
+
+
+def test_a_case_in_a_thread_is_described_from_its_stored_posts() -> None:
+    post = Post(id="11", channel_id="900000000000000001", thread_id="900000000000000001",
+                parent_id="800000000000000001", author_id="21", content="hi", created_at=NOW, guild_id="1")
+    card = render_case(_case(detector="toxicity", post_ids=("11",), author_ids=("21",),
+                             channel_id="900000000000000001"), [post])
+    assert card.description.startswith("Post by <@21> in thread <#900000000000000001> in <#800000000000000001>.")

@@ -98,3 +98,56 @@ def test_no_network_prints_one_clear_line_and_exits_non_zero(tmp_path: Path, mon
     err = capsys.readouterr().err
     assert code == 3 and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("govmod: cannot reach Discord (network or DNS): ")
+
+
+async def test_models_load_while_the_bot_connects_and_a_load_failure_stops_it_clearly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from bot.loader import ModelLoadError
+
+    seen: dict[str, Any] = {}
+
+    async def connect(self: GovmodBot, token: str, **_: Any) -> None:
+        seen["models_ready_at_connect"] = self.service.models_ready  # type: ignore[attr-defined]
+        while not self.is_closed():  # "connected" until the failed model load closes the bot
+            await asyncio.sleep(0.01)
+
+    def load() -> Pipeline:
+        raise ModelLoadError("weights for toxicity are missing; retrain with `govmod train toxicity`")
+
+    monkeypatch.setattr(GovmodBot, "start", connect)
+    code = await asyncio.wait_for(entry.run_bot(_settings(tmp_path, TOKEN), load=load), 10)
+    assert code == 1 and seen["models_ready_at_connect"] is False
+    assert "weights for toxicity are missing" in capsys.readouterr().err
+
+
+async def test_sync_commands_cli_logs_in_over_rest_only_and_pushes_the_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bot.test_resilience import echo_commands as echo
+    from tests.helpers import FakeDiscord
+
+    fakes: list[FakeDiscord] = []
+
+    async def login(self: GovmodBot, token: str) -> None:  # what Client.login does, minus discord.com
+        fake = FakeDiscord(self)
+        fake.http.respond("PUT", "/applications/{app}/commands", echo)
+        fakes.append(fake)
+        await fake.start(ready=False)  # runs setup_hook: the cogs add their commands
+
+    monkeypatch.setattr(GovmodBot, "login", login)
+    try:
+        assert await entry.sync_commands_once(_settings(tmp_path, TOKEN)) == 0
+        (put,) = fakes[0].http.calls_to("PUT", "/applications/{app}/commands")
+        assert {c["name"] for c in put.json} == {"govmod", "Check with govmod"}
+        assert "Synced 2 global commands" in capsys.readouterr().out
+        assert not fakes[0].http.calls_to("GET", "/gateway/bot")  # no gateway
+    finally:
+        for fake in fakes:
+            await fake.close(close_bot=False)
+
+
+def test_sync_commands_cli_without_a_token_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(entry, "Settings", lambda: _settings(tmp_path, None))
+    assert entry.sync_main() == 2 and "GOVMOD_DISCORD__TOKEN" in capsys.readouterr().err
