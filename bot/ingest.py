@@ -7,10 +7,11 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.clock import parse_iso
 from bot.domain import MAX_CONTENT_CHARS, Event, MemberJoin, Post, Reaction, valid_text
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,9 @@ def parse_time(value: Any, name: str) -> datetime:
     if not isinstance(value, str) or not value:
         raise RecordError(f"{name} must be an ISO 8601 string")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso(value)
     except ValueError as exc:
         raise RecordError(f"{name} is not an ISO 8601 time: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _opt_time(obj: dict[str, Any], name: str) -> datetime | None:

@@ -16,10 +16,10 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import utc_now
+from bot.clock import stored_time, utc_now
 from bot.domain import snowflake_time
 from bot.reporting.model import (
     DETECTORS,
@@ -47,15 +47,7 @@ TOP_N = 10
 _MARGIN = timedelta(days=1)  # SQL compares ISO strings; widen, then filter parsed times exactly
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """Parse a stored ISO 8601 time as aware UTC (None if missing or malformed)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+parse_time = stored_time  # a stored ISO 8601 time as aware UTC (None if missing or malformed)
 
 
 def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.clock import stored_time
 from bot.domain import (
     MESSAGE_TEXT_KEYS,
     OPEN_STATUSES,
@@ -32,8 +33,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+_dt = stored_time
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # stands in for a time a damaged row lacks
