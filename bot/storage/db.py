@@ -91,8 +91,9 @@ class Database:
                 await conn.execute(
                     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
                 )
-                if await self.schema_version() >= number:
-                    continue
+                async with conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (number,)) as cur:
+                    if await cur.fetchone() is not None:
+                        continue  # applied already (a migration that lands later with a lower number still runs)
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
                 await conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
