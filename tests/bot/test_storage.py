@@ -191,3 +191,18 @@ async def test_retention_removes_message_text_from_every_table_that_holds_it() -
     assert not set(old_case.evidence) & set(MESSAGE_TEXT_KEYS) and old_case.evidence["author_id"] == "100"
     assert new_case.evidence["excerpt"] == "SECRET new"
     await db.close()
+
+
+async def test_a_migration_that_lands_later_with_a_lower_number_still_runs(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.storage.db as dbmod
+
+    db = await Database.open(tmp_path / "g.db")
+    await db.close()
+    numbers = {n for n, _ in MIGRATIONS}
+    late = min(set(range(1, max(numbers) + 2)) - numbers)  # below the highest while the numbering has a gap
+    monkeypatch.setattr(dbmod, "MIGRATIONS", sorted([*MIGRATIONS, (late, "CREATE TABLE late_one (x INTEGER);")]))
+    db = await Database.open(tmp_path / "g.db")
+    async with db.conn.execute("SELECT name FROM sqlite_master WHERE name = 'late_one'") as cur:
+        assert await cur.fetchone() is not None
+    await db.close()
