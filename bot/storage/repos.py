@@ -11,7 +11,6 @@ from typing import Any
 
 from bot.clock import stored_time
 from bot.domain import (
-    MESSAGE_TEXT_KEYS,
     OPEN_STATUSES,
     Action,
     ActionRecord,
@@ -27,6 +26,7 @@ from bot.domain import (
     Verdict,
 )
 from bot.storage.db import Database
+from bot.storage.retention import purge_message_text
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -119,48 +119,8 @@ class PostRepo:
         )
 
     async def purge_content(self, before: datetime) -> int:
-        """Forget all stored message text of posts older than `before`; return how many posts lost their text.
-
-        Text lives in the post itself, in its verdict's evidence (e.g. decoded hidden text) and in the
-        evidence of cases whose newest post is older than `before` (the excerpt an alert quotes). Every
-        evidence field named in MESSAGE_TEXT_KEYS is removed; hashes, ids, scores and decisions stay.
-        """
-        cutoff = _iso(before)
-        cur = await self.db.conn.execute(
-            "UPDATE posts SET content = NULL WHERE content IS NOT NULL AND created_at < ?", (cutoff,)
-        )
-        purged = cur.rowcount
-        async with self.db.conn.execute(
-            f"""SELECT v.post_id AS id, v.evidence FROM verdicts v JOIN posts p ON p.id = v.post_id
-                WHERE p.created_at < ? AND ({_TEXT_FILTER.format(col="v.evidence")})""", (cutoff,)
-        ) as rows:
-            verdicts = [(r["id"], r["evidence"]) for r in await rows.fetchall()]
-        for post_id, evidence in verdicts:
-            clean = {name: _without_text(ev) for name, ev in json.loads(evidence).items()}
-            await self.db.conn.execute("UPDATE verdicts SET evidence = ? WHERE post_id = ?",
-                                       (json.dumps(clean, default=str), post_id))
-        async with self.db.conn.execute(
-            f"""SELECT c.id, c.evidence FROM cases c WHERE ({_TEXT_FILTER.format(col="c.evidence")})
-                AND (SELECT MAX(p.created_at) FROM case_posts cp JOIN posts p ON p.id = cp.post_id
-                     WHERE cp.case_id = c.id) < ?""", (cutoff,)
-        ) as rows:
-            cases = [(r["id"], r["evidence"]) for r in await rows.fetchall()]
-        for case_id, evidence in cases:
-            await self.db.conn.execute("UPDATE cases SET evidence = ? WHERE id = ?",
-                                       (json.dumps(_without_text(json.loads(evidence)), default=str), case_id))
-        return purged
-
-
-_TEXT_FILTER = " OR ".join(f"{{col}} LIKE '%\"{key}\"%'" for key in MESSAGE_TEXT_KEYS)
-
-
-def _without_text(evidence: Any) -> Any:
-    """Return evidence with every field that quotes message text removed (at any depth)."""
-    if isinstance(evidence, dict):
-        return {k: _without_text(v) for k, v in evidence.items() if k not in MESSAGE_TEXT_KEYS}
-    if isinstance(evidence, list):
-        return [_without_text(v) for v in evidence]
-    return evidence
+        """Forget all stored message text of posts older than `before` (see `bot.storage.retention`)."""
+        return await purge_message_text(self.db, before)
 
 
 def _case(row: Any, post_ids: Sequence[str], author_ids: Sequence[str]) -> Case:
