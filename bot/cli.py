@@ -12,7 +12,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TRAINABLE = {"toxicity": "models.train_toxicity", "ai_text": "models.train_ai_text",
-             "coordination": "models.train_coordination", "prompt_injection": "models.train_prompt_injection"}
+             "coordination": "models.train_coordination", "prompt_injection": "models.train_prompt_injection",
+             "scam_link": "models.train_scam_link"}
 EVALUABLE = {"toxicity": "models.eval_toxicity", "ai_text": "models.eval_ai_text",
              "coordination": "models.eval_coordination", "scam_link": "models.eval_scam_link",
              "impersonation": "models.eval_impersonation", "prompt_injection": "models.eval_prompt_injection"}
@@ -98,6 +99,67 @@ def _cmd_sync_commands(args: argparse.Namespace) -> int:
     return sync_main(force=not args.if_changed)
 
 
+# --- govmod links: deny / allow list import and refresh (issue 19) -------------------------------------------
+def _cmd_links(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot import link_feeds
+    from bot.settings import Settings
+    from bot.storage import Database
+
+    settings = Settings()
+    date = None
+    if getattr(args, "date", None):
+        try:
+            date = datetime.fromisoformat(args.date).replace(tzinfo=UTC)
+        except ValueError:
+            print(f"govmod links import: --date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
+            return 2
+
+    async def go() -> int:
+        db = await Database.open(args.db or settings.database.path)
+        try:
+            if args.links_command == "refresh":
+                feeds = settings.link_feeds
+                if not feeds.urls and not feeds.allow_urls:
+                    print("govmod links refresh: no URLs in GOVMOD_LINK_FEEDS__URLS / __ALLOW_URLS", file=sys.stderr)
+                    return 2
+                results = await link_feeds.refresh(db, feeds.urls, allow_urls=feeds.allow_urls,
+                                                   timeout=feeds.timeout_seconds)
+                for r in results:
+                    print(f"{'ok' if r.ok else 'FAILED (old list kept)'}  {r.name}: {r.detail}")
+                return 0 if all(r.ok for r in results) else 1
+            name, parsed = await link_feeds.import_file(db, args.file, scope=args.guild or "", name=args.name,
+                                                        as_allow=args.allow, listed_on=date or db.clock())
+        except link_feeds.FeedError as exc:
+            print(f"govmod links: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await db.close()
+        where = f"guild {args.guild}" if args.guild else "every server"
+        print(f"imported {name!r} ({parsed.format}) for {where}: {len(parsed.block)} blocked, "
+              f"{len(parsed.allow)} allowed, {parsed.skipped} entries skipped")
+        return 0
+
+    return asyncio.run(go())
+
+
+def _add_links_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("links", help="import deny / allow lists (polkadot-js, MetaMask, plain) or refresh feeds")
+    links = p.add_subparsers(dest="links_command", required=True)
+    imp = links.add_parser("import", help="load a list file into the global (or one guild's) lists")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--guild", help="guild id (default: every server)")
+    imp.add_argument("--name", help="list name shown in evidence (default: the file name)")
+    imp.add_argument("--allow", action="store_true", help="a plain list of trusted domains, not a deny list")
+    imp.add_argument("--date", help="date of the list, YYYY-MM-DD (default: today)")
+    imp.add_argument("--db", type=Path, help="SQLite database (default: GOVMOD_DATABASE__PATH)")
+    ref = links.add_parser("refresh", help="fetch the lists named in GOVMOD_LINK_FEEDS__URLS once")
+    ref.add_argument("--db", type=Path, help="SQLite database (default: GOVMOD_DATABASE__PATH)")
+    p.set_defaults(func=_cmd_links)
+# --- end govmod links ---------------------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the govmod command."""
     parser = argparse.ArgumentParser(prog="govmod", description=__doc__)
@@ -133,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure throughput, latency and memory of the real pipeline")
     p.add_argument("rest", nargs="*", help="options passed to the bench (see govmod bench --help)")
     p.set_defaults(func=_cmd_bench)
+
+    _add_links_parser(sub)
 
     p = sub.add_parser("run", help="run the Discord bot (needs GOVMOD_DISCORD__TOKEN in .env)")
     p.set_defaults(func=_cmd_run)

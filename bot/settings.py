@@ -61,6 +61,15 @@ class ReportSettings(BaseModel):
     show_names: bool = False  # account names in reports only when moderators opt in
 
 
+class LinkFeedSettings(BaseModel):
+    """Deny / allow lists fetched on a schedule (off unless URLs are set; only fetched, nothing is sent)."""
+
+    urls: list[str] = Field(default_factory=list)  # polkadot-js all.json, MetaMask config.json or plain lists
+    allow_urls: list[str] = Field(default_factory=list)  # plain lists of trusted domains
+    refresh_hours: float = 24.0  # how often the bot refetches them while it runs
+    timeout_seconds: float = 20.0
+
+
 class Settings(BaseSettings):
     """All of govmod's settings; every variable is listed in .env.example."""
 
@@ -76,6 +85,7 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    link_feeds: LinkFeedSettings = Field(default_factory=LinkFeedSettings)
 
     def threshold_overrides(self) -> dict[str, float]:
         """Return the thresholds set server-wide, by detector name."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -9,8 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.link_feeds import refresh as refresh_feeds
 from bot.storage.threats import ThreatRepo
-from bot.threats import load_context, push_context
+from bot.threats import load_context, load_global_lists, push_context
 from cogs._permissions import refuse_settings
 from models.impersonation import profile_subject
 
@@ -48,6 +51,7 @@ class Threats(commands.Cog):
         """Build the `/govmod links` and `/govmod agent` groups (attached in `cog_load`)."""
         self.bot = bot
         self.repo = ThreatRepo(bot.db)
+        self.feed_task: asyncio.Task[None] | None = None
         self.links = app_commands.Group(name="links", description="Domains the scam-link check trusts or blocks")
         self.agent = app_commands.Group(name="agent", description="Channels an AI agent reads")
         for group, name, callback, text in (
@@ -61,14 +65,32 @@ class Threats(commands.Cog):
             group.add_command(app_commands.Command(name=name, description=text, callback=callback))
 
     async def cog_load(self) -> None:
-        """Add the groups to `/govmod`."""
+        """Add the groups to `/govmod`, load the imported link lists, start the feed refresh if configured."""
         self.bot.govmod.add_command(self.links)
         self.bot.govmod.add_command(self.agent)
+        await load_global_lists(self.bot.db, self.bot.service.pipeline)
+        feeds = self.bot.settings.link_feeds
+        if (feeds.urls or feeds.allow_urls) and feeds.refresh_hours > 0:
+            self.feed_task = asyncio.create_task(self.refresh_feeds_forever(feeds.refresh_hours * 3600))
 
     async def cog_unload(self) -> None:
         """Undo `cog_load`."""
         self.bot.govmod.remove_command("links")
         self.bot.govmod.remove_command("agent")
+        if self.feed_task is not None:
+            self.feed_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.feed_task
+
+    async def refresh_feeds_forever(self, every_seconds: float) -> None:
+        """Fetch the configured deny / allow lists now and then every `every_seconds`; failures keep old lists."""
+        feeds = self.bot.settings.link_feeds
+        while True:
+            results = await refresh_feeds(self.bot.db, feeds.urls, allow_urls=feeds.allow_urls,
+                                          timeout=feeds.timeout_seconds, clock=self.bot.clock)
+            if any(r.ok for r in results):
+                await load_global_lists(self.bot.db, self.bot.service.pipeline)
+            await asyncio.sleep(every_seconds)
 
     async def refresh(self, guild: discord.Guild) -> None:
         """Read the guild's lists and staff and give them to the detectors."""
@@ -167,7 +189,7 @@ class Threats(commands.Cog):
         allow, block = await self.repo.domains(str(interaction.guild_id))
         text = (f"Allowed: {', '.join(f'`{d}`' for d in sorted(allow)) or 'none (`/govmod links allow`)'}\n"
                 f"Blocked: {', '.join(f'`{d}`' for d in sorted(block)) or 'none'}\n"
-                "The bundled block list (models/weights/scam_blocklist.txt) applies too.")
+                "Imported deny lists (`govmod links import`) and the bundled block list apply too.")
         await interaction.response.send_message(text[:1900], ephemeral=True)
 
     @app_commands.describe(channel="A channel an AI agent reads", reads="False to unmark it")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 
@@ -15,6 +16,7 @@ class GuildThreatContext:
     staff_names: frozenset[str] = frozenset()  # moderators', admins' and the bot's display and user names
     staff_ids: frozenset[str] = frozenset()
     agent_channels: frozenset[str] = frozenset()
+    list_names: Mapping[str, str] = field(default_factory=dict)  # block-listed domain -> the list it came from
 
 
 @runtime_checkable

@@ -32,24 +32,55 @@ RULES: dict[str, re.Pattern[str]] = {
         r"call\s+approvetransfer|mint)\b.{0,60}(?:\b(?:funds|tokens|treasury|balance|eth|usdc|usdt|dai|weth|arb|op|"
         r"all|everything|wallet|allowance|proposal|transaction|tx)\b|0x[0-9a-f]{6,}|\d[\d,.]*\s*(?:k|m)?\b)", _F),
     "addresses_agent": re.compile(
-        r"(?:^|[\n.!?]\s*)(?:dear\s+|hey\s+|attention\s+|note\s+to\s+(?:the\s+)?)?(?:ai|agent|assistant|bot|llm|gpt|"
+        r"(?:^|[\n.!?]\s*)(?:dear\s+|hey\s+|hi\s+|hello\s+|attention\s+|note\s+to\s+(?:the\s+)?)?(?:ai|agent|assistant|bot|llm|gpt|"
+        r"chat\s*gpt|bard|gemini|"
         r"claude|model|governance\s+(?:agent|bot|ai)|delegate\s+(?:agent|bot|ai))\b\s*[,:]|@\w*(?:agent|ai|bot)\b"
         r"|\b(?:if\s+you\s+are\s+an?\s+(?:ai|llm|agent|language\s+model)|to\s+any\s+(?:ai|agent|llm))", _F),
     "urgency": re.compile(r"\b(?:immediately|right\s+now|urgent(?:ly)?|without\s+(?:asking|confirmation|checking|"
                           r"review)|do\s+not\s+(?:ask|tell|mention|log|report)|no\s+need\s+to\s+(?:confirm|verify))\b",
                           _F),
+    "jailbreak_persona": re.compile(
+        r"\b(?:do\s+anything\s+now|DAN\b|developer\s+mode|(?:stay|remain|break)\s+(?:in|out\s+of)\s+character"
+        r"|(?:not|never)\s+(?:be\s+)?(?:bound|restricted|limited)\s+by|without\s+(?:any\s+)?(?:restrictions|"
+        r"censorship|filters?|limits|morals|ethics)|no\s+(?:ethical|moral)?\s*(?:restrictions|guidelines|limits|"
+        r"filters|boundaries|censorship)|(?:un|non-?)(?:filtered|censored|restricted)\s+(?:ai|mode|model|response)"
+        r"|\bamoral\b|content\s+polic(?:y|ies)|openai(?:'s)?\s+(?:rules|policies|guidelines)"
+        r"|(?:two|both|dual)\s+(?:different\s+)?(?:separate\s+)?(?:responses|answers|ways|personalities)\b"
+        r"|\byou\s+(?:will|must|shall|are\s+going\s+to)\s+(?:now\s+)?(?:act|pretend|play|simulate|roleplay|become)\b"
+        r"|\blet'?s\s+play\s+a\s+game\b|\bhypothetical\s+(?:ai|response|scenario)\b)", re.IGNORECASE | re.DOTALL),
+    "extraction": re.compile(
+        r"\b(?:repeat|print|reveal|show|output|display|disclose|leak|recite|dump|spell\s+out|write\s+(?:down|out)"
+        r"|tell\s+me|list|format|translate|summari[sz]e)\b.{0,40}\b(?:(?:your|prior|previous|above|initial|hidden|"
+        r"original|the\s+(?:above|previous|prior|hidden|initial|original|secret))\s+(?:\w+\s+){0,2}"
+        r"(?:instructions|prompt|rules|directives|text|words|context)"
+        r"|(?:words|text|instructions|everything|prompt)\s+(?:above|before\s+this)"
+        r"|system\s+prompt|(?:the\s+)?(?:password|access\s+code|secret\s+(?:key|word|code)))\b", _F),
+    "hijack_output": re.compile(
+        r"\baccess\s+granted\b|\b(?:say|print|output|respond\s+(?:only\s+)?with|reply\s+(?:only\s+)?with|"
+        r"begin\s+your\s+(?:reply|response)\s+with|prefix\s+your\s+response)\b\s*[:\"'\[]", _F),
+    "task_hijack": re.compile(
+        r"\b(?:important|urgent)\s+(?:message|instructions?|notice|update)\b.{0,80}\b(?:you|assistant|ai|agent)\b"
+        r"|\bbefore\s+(?:you\s+)?(?:can\s+)?(?:solve|complete|continue|finish|answer|do)\b.{0,40}\btask\b"
+        r"|\binstead\s+of\s+(?:the|your)\s+(?:original\s+)?(?:task|request)|\bafter\s+you\s+do\s+that\b"
+        r"|\bstrictly\s+(?:adhere|follow)\b.{0,30}\binstructions?", _F),
     "topic_discussion": re.compile(r"\bprompt[\s-]+injections?\b|\bjailbreaks?\b|\b(?:attack|example|payload|"
                                    r"red[\s-]team|mitigat\w*|sanitiz\w*|guard\w*)\b", _F),
 }
 _CODE_BLOCK = re.compile(r"```[^\n`]*\n?(.*?)```|`([^`\n]{12,})`", re.DOTALL)
 _SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+# Pasted content: Discord quotes ("> ", ">>> " to the end) and forwarded / original-message sections.
+_QUOTE_ALL = re.compile(r"(?:^|\n)>>>\s?(.*)\Z", re.DOTALL)
+_QUOTE_LINES = re.compile(r"(?:^>(?!>)\s?.*(?:\n|$))+", re.MULTILINE)
+_FORWARDED = re.compile(r"(?:-{2,}\s*(?:forwarded|original)\s+message\s*-{2,}|begin\s+forwarded\s+message:?"
+                        r"|^fwd?:)(.*)", re.IGNORECASE | re.DOTALL | re.MULTILINE)
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e\U000e0000-\U000e007f]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX_PAYLOAD = re.compile(r"\b(?:[0-9a-fA-F]{2}){16,}\b")
 _TAG_CHARS = re.compile("[\U000e0020-\U000e007e]")
-INSTRUCTION_RULES = ("ignore_instructions", "system_prompt", "roleplay_authority", "action_request")
+INSTRUCTION_RULES = ("ignore_instructions", "system_prompt", "roleplay_authority", "action_request",
+                     "jailbreak_persona", "extraction", "hijack_output", "task_hijack")
 FEATURE_NAMES = (*RULES, "hidden_block", "zero_width", "encoded_payload", "tag_smuggling", "quoted_instruction")
 # A phrase in quotation marks is usually being talked about ("someone wrote 'ignore previous instructions'").
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)[\"'“‘]([^\"'“”‘’\n]{3,200})[\"'”’](?=[\s.,;:!?)]|$)")
@@ -75,7 +106,11 @@ DESCRIPTIONS = {
     "action_request": "asks for a transfer, approval or execution of funds or transactions",
     "addresses_agent": "speaks directly to an AI agent or bot",
     "urgency": "pushes the agent to act at once without checks",
-    "hidden_block": "hides instructions in a code block, spoiler or comment",
+    "jailbreak_persona": "asks an AI to drop its rules (an unrestricted persona, 'developer mode', no filters)",
+    "extraction": "asks an AI to reveal its hidden instructions, system prompt or a secret",
+    "hijack_output": "dictates the AI's exact reply ('say ...', 'access granted')",
+    "task_hijack": "slips a new task in front of the one the AI was given ('important message', 'before the task')",
+    "hidden_block": "carries instructions inside pasted content (code block, spoiler, comment, quote, forwarded text)",
     "zero_width": "contains invisible (zero-width or bidi) characters",
     "encoded_payload": "carries instructions encoded in base64 or hex",
     "tag_smuggling": "hides text in invisible Unicode tag characters",
@@ -105,6 +140,8 @@ def hidden_texts(raw: str) -> tuple[list[str], list[str], list[str]]:
     """Return (blocks, decoded payloads, tag-smuggled text) hidden in a post."""
     blocks = [m.group(1) or m.group(2) or "" for m in _CODE_BLOCK.finditer(raw)]
     blocks += [m.group(1) for m in _SPOILER.finditer(raw)] + [m.group(1) for m in _HTML_COMMENT.finditer(raw)]
+    blocks += [m.group(1) for m in _QUOTE_ALL.finditer(raw)] + [m.group(1) for m in _FORWARDED.finditer(raw)]
+    blocks += [re.sub(r"(?m)^>\s?", "", m.group(0)) for m in _QUOTE_LINES.finditer(raw)]
     decoded = [t for m in _B64.finditer(raw) if (t := _decode_b64(m.group(0)))]
     decoded += [t for m in _HEX_PAYLOAD.finditer(raw) if (t := _decode_hex(m.group(0)))]
     tags = "".join(chr(ord(ch) - 0xE0000) for ch in _TAG_CHARS.findall(raw))
@@ -141,6 +178,21 @@ def extract(raw: str) -> InjectionFeatures:
     vector = np.array([1.0 if name in fired else 0.0 for name in FEATURE_NAMES], dtype=np.float32)
     ordered = tuple(name for name in FEATURE_NAMES if name in fired)
     return InjectionFeatures(ordered, tuple(h.strip()[:200] for h in hidden), vector)
+
+
+# Precise rules: an override phrase smuggled in base64 or invisible tag characters is never a discussion.
+_SMUGGLED = (FEATURE_NAMES.index("encoded_payload"), FEATURE_NAMES.index("tag_smuggling"))
+_STRONG = tuple(FEATURE_NAMES.index(n) for n in ("ignore_instructions", "system_prompt", "jailbreak_persona",
+                                                  "extraction"))
+SMUGGLED_FLOOR = 0.97
+
+
+def rule_floor(features: np.ndarray) -> np.ndarray:
+    """Return the lowest score the precise rules allow per row: high for smuggled override instructions."""
+    feats = np.atleast_2d(features)
+    smuggled = feats[:, list(_SMUGGLED)].max(axis=1) > 0
+    strong = feats[:, list(_STRONG)].max(axis=1) > 0
+    return np.where(smuggled & strong, SMUGGLED_FLOOR, 0.0)
 
 
 def feature_matrix(raws: list[str]) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 from models.detector import BatchContext
 from models.guild_context import GuildContexts, GuildThreatContext
-from models.injection_features import FEATURE_NAMES, INSTRUCTION_RULES, extract
+from models.injection_features import FEATURE_NAMES, INSTRUCTION_RULES, extract, feature_matrix, rule_floor
 from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
@@ -75,13 +75,14 @@ class PromptInjectionDetector:
         """Take the channels an AI agent reads in a guild."""
         self.guilds.set(guild_id, context)
 
-    def predict(self, embeddings: np.ndarray, raws: Sequence[str]) -> np.ndarray:
-        """Return injection probabilities from embeddings of the normalised texts and the raw texts."""
+    def predict(self, embeddings: np.ndarray, raws: Sequence[str], features: np.ndarray | None = None) -> np.ndarray:
+        """Return injection scores from embeddings of the normalised texts and the raw texts (rule floors applied)."""
         if len(raws) == 0:
             return np.zeros(0)
-        feats = np.stack([extract(r).vector for r in raws])
+        feats = feature_matrix(list(raws)) if features is None else features
         z = head_input(embeddings, feats, self.feature_scale) @ self.weight + self.bias
-        return 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
+        probs = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
+        return np.maximum(probs, rule_floor(feats))
 
     def _agent_reads(self, post: Post) -> bool:
         channels = self.guilds.get(post.guild_id).agent_channels
@@ -94,10 +95,10 @@ class PromptInjectionDetector:
         if ctx.embeddings is None:
             raise ValueError("PromptInjectionDetector needs the shared embeddings (ctx.embeddings is None)")
         raws = [p.scoring_text for p in posts]
-        probs = self.predict(ctx.embeddings, raws)
+        extracted = [extract(r) for r in raws]
+        probs = self.predict(ctx.embeddings, raws, features=np.stack([f.vector for f in extracted]))
         outputs = []
-        for post, raw, prob in zip(posts, raws, probs, strict=True):
-            feats = extract(raw)
+        for post, raw, prob, feats in zip(posts, raws, probs, extracted, strict=True):
             score = float(prob)
             reasons = feats.describe()
             evidence: dict[str, Any] = {}

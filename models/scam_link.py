@@ -1,16 +1,19 @@
-"""Scam and phishing links: look-alike domains, block lists, lures, shorteners and fresh accounts (rule-based)."""
+"""Scam and phishing links: a trained domain model, look-alikes, deny lists, lures, shorteners and fresh accounts."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from models.detector import BatchContext
+from models.domain_model import DomainModel
 from models.guild_context import GuildContexts, GuildThreatContext
 from models.lookalike import allowed_edits, distance, skeleton
 from models.types import DetectorOutput, Post
@@ -19,6 +22,9 @@ from models.urls import Link, extract_links
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+BUNDLED_LIST = "govmod's bundled block list"
+MODEL_RISK = 0.85  # a host the domain model flags is enough for a case on its own (threshold 0.6)
+BRAND_RULE_DISCOUNT = 0.5  # a brand-name rule hit the domain model does not back needs a lure or a fresh account
 SHORTENERS = frozenset({
     "bit.ly", "tinyurl.com", "t.co", "goo.gl", "is.gd", "cutt.ly", "rb.gy", "t.ly", "shorturl.at", "ow.ly",
     "buff.ly", "tiny.cc", "rebrand.ly", "s.id", "v.gd", "shorte.st", "bl.ink", "lnkd.in", "tiny.one", "qr.ae",
@@ -101,20 +107,24 @@ class ScamLinkDetector:
     needs_embedding = False
 
     def __init__(self, meta: dict[str, Any], brands: frozenset[str], known: frozenset[str],
-                 blocklist: frozenset[str]) -> None:
-        """Keep the metadata and the bundled domain lists."""
+                 blocklist: frozenset[str], domain_model: DomainModel | None = None) -> None:
+        """Keep the metadata, the bundled domain lists and the trained domain model (None: rules only)."""
         self.meta = dict(meta)
-        self.version = str(meta.get("version", "scam_link-unknown"))
         self.default_threshold = float(meta.get("default_threshold", 0.6))
         self.fresh_days = float(meta.get("fresh_account_days", 7))
         self.brands = brands
         self.known = known | brands
         self.blocklist = blocklist
+        self.domain_model = domain_model
+        self.version = str(meta.get("version", "scam_link-unknown")) + (f"+{domain_model.version}" if domain_model
+                                                                          else "")
+        self.feed_block: dict[str, str] = {}
+        self.feed_allow: dict[str, str] = {}
         self.guilds = GuildContexts()
 
     @classmethod
     def load(cls, weights_dir: Path | None = None, **opts: Any) -> ScamLinkDetector:
-        """Load metadata and the brand, known-site and block lists from models/weights/ (or weights_dir)."""
+        """Load metadata, the brand, known-site and block lists and the domain model from models/weights/."""
         folder = weights_dir or WEIGHTS_DIR
         meta_path = folder / "scam_link.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
@@ -122,31 +132,74 @@ class ScamLinkDetector:
             meta["default_threshold"] = float(opts["threshold"])
         lists = [read_list(folder / f) or read_list(WEIGHTS_DIR / f)
                  for f in ("crypto_brands.txt", "known_domains.txt", "scam_blocklist.txt")]
-        det = cls(meta, *lists)
-        log.info("scam_link rules %s: %d brands, %d blocked domains", det.version, len(det.brands), len(det.blocklist))
+        model = DomainModel.load(folder) or DomainModel.load(WEIGHTS_DIR)
+        det = cls(meta, *lists, domain_model=model)
+        log.info("scam_link %s: %d brands, %d blocked domains", det.version, len(det.brands), len(det.blocklist))
         return det
 
     def configure(self, guild_id: str, context: GuildThreatContext) -> None:
         """Take a guild's allow and block lists."""
         self.guilds.set(guild_id, context)
 
+    def set_lists(self, block: Mapping[str, str], allow: Mapping[str, str]) -> None:
+        """Replace the imported server-wide lists: domain -> the list's name (named in the evidence)."""
+        self.feed_block = dict(block)
+        self.feed_allow = dict(allow)
+
+    def _block_hit(self, link: Link, guild: GuildThreatContext) -> str | None:
+        """Return the name of the block list that holds the link's host or a parent domain, if any."""
+        for name in _parents(link):
+            if name in guild.block_domains:
+                return guild.list_names.get(name, "this server's block list")
+            if name in self.feed_block:
+                return self.feed_block[name]
+            if name in self.blocklist:
+                return BUNDLED_LIST
+        return None
+
+    def _allowed(self, link: Link, guild: GuildThreatContext) -> bool:
+        names = set(_parents(link))
+        return bool(names & (self.known | guild.allow_domains)) or any(n in self.feed_allow for n in names)
+
+    def model_risk(self, link: Link) -> tuple[float, tuple[str, ...]] | None:
+        """Return the domain model's risk weight and reasons for a link's host (None without a model)."""
+        if self.domain_model is None or link.is_ip:
+            return None
+        host = _ascii(link.host)
+        scored = self.domain_model.score(host)
+        margin = self.domain_model.margin(host) - _logit(self.domain_model.threshold)
+        risk = MODEL_RISK if margin >= 0 else MODEL_RISK * float(np.exp(margin))
+        if risk < 0.05:
+            return None
+        lead = "the domain model flags" if margin >= 0 else "the domain model finds some signs of phishing in"
+        return risk, (f"{lead} {host}: " + "; ".join(scored.reasons or ("its overall letter patterns",)),)
+
     def link_risk(self, link: Link, guild: GuildThreatContext) -> LinkRisk:
         """Return how risky one link is on its own."""
-        names = {link.registrable, link.host}
-        if names & (self.blocklist | guild.block_domains):
-            return LinkRisk(link, 0.98, (f"{link.registrable} is on the scam block list",))
+        listed = self._block_hit(link, guild)
+        if listed:
+            return LinkRisk(link, 0.98, (f"{link.host} is on the deny list: {listed}",))
         reasons: list[str] = []
         weights: list[float] = []
         if link.shown_as:
             weights.append(0.75)
             reasons.append(f"the link text shows {link.shown_as} but it opens {link.registrable}")
-        trusted = bool(names & (self.known | guild.allow_domains))
+        trusted = self._allowed(link, guild)
         if trusted and not link.shown_as:
             return LinkRisk(link, 0.0, (), trusted=True)
-        imitation = lookalike(link, [*guild.allow_domains, *self.brands])
+        modelled = self.model_risk(link)
+        imitation = lookalike(link, guild.allow_domains)
+        brand = None if imitation else lookalike(link, self.brands)
+        if brand and self.domain_model is not None and (modelled is None or modelled[0] < MODEL_RISK):
+            # the trained model knows brand imitation and found too little: the name rule alone counts half
+            brand = (brand[0] * BRAND_RULE_DISCOUNT, brand[1])
+        imitation = imitation or brand
         if imitation:
             weights.append(imitation[0])
             reasons.append(imitation[1])
+        if modelled:
+            weights.append(modelled[0])
+            reasons.extend(modelled[1])
         if link.registrable in SHORTENERS:
             weights.append(0.3)
             reasons.append(f"{link.registrable} is a link shortener that hides where it goes")
@@ -159,7 +212,8 @@ class ScamLinkDetector:
         if not weights:
             weights.append(0.1)
             reasons.append(f"{link.registrable} is not on this server's allow list")
-        return LinkRisk(link, noisy_or(weights), tuple(reasons))
+        order = sorted(range(len(weights)), key=lambda i: -weights[i])
+        return LinkRisk(link, noisy_or(weights), tuple(reasons[i] for i in order))
 
     def score_one(self, post: Post, text: str) -> DetectorOutput:
         """Score one post from its raw text (links) and account age."""
@@ -210,3 +264,23 @@ def noisy_or(weights: Iterable[float]) -> float:
         out *= 1.0 - max(0.0, min(1.0, w))
     return 1.0 - out
 
+
+
+def _parents(link: Link) -> list[str]:
+    """Return the link's host and its parent domains down to the registrable domain (ASCII and Unicode forms)."""
+    labels = link.host.split(".")
+    floor = max(1, len(link.registrable.split(".")))
+    names = [".".join(labels[i:]) for i in range(0, max(len(labels) - floor + 1, 1))]
+    return list(dict.fromkeys([*names, *(_ascii(n) for n in names), link.registrable]))
+
+
+def _ascii(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))

@@ -1,6 +1,11 @@
-"""Train the prompt-injection head: MiniLM embedding of the normalised text + rule features, logistic regression.
+"""Train the prompt-injection head on real attacks: MiniLM embedding + rule features, logistic regression.
 
-Run: govmod train prompt_injection [--data models/data/prompt_injection/train.jsonl] [--out models/weights]
+Data: ../shared/data/threats/prompt_injection/prompt_injection.csv (every source), plus the governance-style
+templates of models/data/prompt_injection/train.jsonl and seeded human tweets as everyday chat. The threshold
+is picked by grouped 5-fold cross-validation on the training rows only (benign false positives <= target).
+Embeddings are cached in models/cache/prompt_injection/. Seeded and deterministic.
+
+Run: govmod train prompt_injection [--c 1.0] [--target-fpr 0.005] [--out models/weights]
 """
 
 from __future__ import annotations
@@ -8,95 +13,149 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from models.injection_dataset import embed, read_rows
 from models.injection_features import FEATURE_NAMES, feature_matrix
-from models.normalize import normalize
-from models.prompt_injection import head_input, save_head
+from models.prompt_injection import PromptInjectionDetector, head_input, save_head
 
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "prompt_injection"
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-FEATURE_SCALE = 0.5
+FEATURE_SCALE = 1.0
 AGENT_BOOST = 0.15
+VERSION = "prompt_injection-lr-2"
 
 
-def read_rows(path: Path) -> list[dict[str, object]]:
-    """Read a JSONL file of {"text", "label", ...} rows."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+@dataclass(frozen=True, slots=True)
+class TrainSet:
+    """Texts with labels, sources and groups, their embeddings and rule features."""
+
+    texts: list[str]
+    labels: np.ndarray
+    sources: np.ndarray
+    groups: np.ndarray
+    embeddings: np.ndarray
+    features: np.ndarray
+
+    def take(self, mask: np.ndarray) -> TrainSet:
+        """Return the rows where mask is True."""
+        return TrainSet([t for t, m in zip(self.texts, mask, strict=True) if m], self.labels[mask],
+                        self.sources[mask], self.groups[mask], self.embeddings[mask], self.features[mask])
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Embed the normalised texts with the shared encoder."""
-    from models.encoder import Encoder, configure_torch
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    configure_torch(2)
-    return Encoder(batch_size=32).encode([normalize(t) for t in texts])
-
-
-def chat_negatives(n: int, seed: int = 13) -> list[dict[str, object]]:
-    """Return n seeded human tweets as negatives: the templated rows alone let emoji chat score as injection."""
-    if n <= 0:
-        return []
+def extra_rows(chat: int, seed: int = 13) -> list[tuple[str, int, str, str]]:
+    """Return (text, label, source, group) rows of the governance templates and `chat` seeded human tweets."""
     import random
 
-    from models.datasets import human_tweets
+    path = DATA_DIR / "train.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = [(str(r["text"]), int(r["label"]), "templates", f"tpl{i}") for i, r in enumerate(rows)]
+    if chat > 0:
+        from models.datasets import human_tweets
 
-    texts = sorted(set(human_tweets()))
-    random.Random(seed).shuffle(texts)
-    return [{"text": t, "label": 0, "source": "human_tweets"} for t in texts[:n]]
+        tweets = sorted(set(human_tweets()))
+        random.Random(seed).shuffle(tweets)
+        out += [(t, 0, "human_tweets", f"tw{i}") for i, t in enumerate(tweets[:chat])]
+    return out
 
 
-def pick_threshold(labels: np.ndarray, probs: np.ndarray, min_precision: float = 0.85) -> float:
-    """Return the lowest threshold (floor 0.5) whose cross-validated precision reaches `min_precision`."""
-    for t in np.arange(0.5, 0.96, 0.02):  # floor 0.5: CV on templated data is optimistic
-        pred = probs >= t
-        tp = float((pred & (labels == 1)).sum())
-        if pred.sum() and tp / pred.sum() >= min_precision:
-            return round(float(t), 2)
-    return 0.95
+def load_trainset(chat: int = 2000) -> TrainSet:
+    """Read the shared CSV and the extra rows; embed (cached) and compute rule features."""
+    # twins (a clean document and its injected copy) share a group and stay in one fold
+    rows = [(r.text, r.label, r.source, r.group) for r in read_rows()] + extra_rows(chat)
+    texts = [r[0] for r in rows]
+    return TrainSet(texts, np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
+                    np.array([r[3] for r in rows]), embed(texts), feature_matrix(texts))
+
+
+def fit(data: TrainSet, c: float) -> tuple[np.ndarray, float]:
+    """Fit the balanced logistic head; return (weight, bias)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = head_input(data.embeddings, data.features, FEATURE_SCALE)
+    model = LogisticRegression(C=c, max_iter=3000)
+    model.fit(x, data.labels, sample_weight=source_weights(data.sources, data.labels))
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def source_weights(sources: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Return weights that give every source the same total within its class and both classes the same total."""
+    weights = np.zeros(len(labels))
+    for label in (0, 1):
+        in_class = labels == label
+        names = sorted(set(sources[in_class]))
+        for name in names:
+            sel = in_class & (sources == name)
+            weights[sel] = len(labels) / (2 * len(names) * sel.sum())
+    return weights
+
+
+def detector(weight: np.ndarray, bias: float, threshold: float) -> PromptInjectionDetector:
+    """Return a detector around a head (the scores the runtime computes, rule floors included)."""
+    meta = {"version": VERSION, "default_threshold": threshold, "feature_scale": FEATURE_SCALE,
+            "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST}
+    return PromptInjectionDetector(weight, bias, meta)
+
+
+def scores(det: PromptInjectionDetector, data: TrainSet) -> np.ndarray:
+    """Return the detector's scores of a set (embeddings and raw texts)."""
+    return det.predict(data.embeddings, data.texts, features=data.features)
+
+
+def threshold_at(benign: Sequence[float], target_fpr: float) -> float:
+    """Return the lowest threshold that flags at most target_fpr of these benign scores."""
+    ordered = np.sort(np.asarray(benign))[::-1]
+    allowed = int(np.floor(target_fpr * len(ordered)))
+    return float(min(0.99, ordered[allowed] + 1e-6)) if len(ordered) else 0.5
+
+
+def cv_threshold(data: TrainSet, c: float, target_fpr: float, folds: int = 5) -> float:
+    """Pick the threshold from grouped out-of-fold scores of the benign training rows."""
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(len(data.labels))
+    for tr, te in GroupKFold(n_splits=folds).split(data.embeddings, data.labels, data.groups):
+        w, b = fit(data.take(_mask(len(oof), tr)), c)
+        oof[te] = scores(detector(w, b, 0.5), data.take(_mask(len(oof), te)))
+    return threshold_at(oof[data.labels == 0], target_fpr)
+
+
+def _mask(n: int, idx: np.ndarray) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    return mask
+
+
+def train(data: TrainSet, c: float, target_fpr: float) -> PromptInjectionDetector:
+    """Fit on all of data and pick the threshold by grouped cross-validation."""
+    threshold = cv_threshold(data, c, target_fpr)
+    weight, bias = fit(data, c)
+    return detector(weight, bias, threshold)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Train, pick the threshold by 5-fold cross-validation, and write the head and metadata."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
-
+    """Train on every source, pick the threshold, write prompt_injection.npz / .json."""
     ap = argparse.ArgumentParser(prog="govmod train prompt_injection")
-    ap.add_argument("--data", type=Path, default=DATA_DIR / "train.jsonl")
     ap.add_argument("--out", type=Path, default=WEIGHTS_DIR)
-    ap.add_argument("--c", type=float, default=2.0, help="inverse L2 strength of the logistic regression")
-    ap.add_argument("--chat-negatives", type=int, default=4000,
-                    help="human tweets from ../shared/data added as negatives (everyday chat the head must ignore)")
+    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
+    ap.add_argument("--target-fpr", type=float, default=0.005, help="benign false positives allowed in CV")
+    ap.add_argument("--chat", type=int, default=2000, help="seeded human tweets added as everyday-chat negatives")
     args = ap.parse_args(argv)
-    rows = read_rows(args.data) + chat_negatives(args.chat_negatives)
-    texts = [str(r["text"]) for r in rows]
-    labels = np.array([int(r["label"]) for r in rows])  # type: ignore[call-overload]
-    x = head_input(embed(texts), feature_matrix(texts), FEATURE_SCALE)
-    model = LogisticRegression(C=args.c, class_weight="balanced", max_iter=2000)
-    cv = cross_val_predict(model, x, labels, cv=5, method="predict_proba")[:, 1]
-    threshold = pick_threshold(labels, cv)
-    model.fit(x, labels)
-    meta = {
-        "version": "prompt_injection-lr-1", "default_threshold": threshold, "feature_scale": FEATURE_SCALE,
-        "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST, "encoder": "all-MiniLM-L6-v2",
-        "train_rows": len(rows), "train_positives": int(labels.sum()), "c": args.c,
-        "data": str(args.data.name), "chat_negatives": args.chat_negatives,
-    }
-    save_head(model.coef_[0], float(model.intercept_[0]), meta, args.out)
-    pred = cv >= threshold
-    tp = int((pred & (labels == 1)).sum())
-    print(f"trained on {len(rows)} rows ({int(labels.sum())} positives); 5-fold CV at threshold {threshold}: "
-          f"precision {tp / max(int(pred.sum()), 1):.3f} recall {tp / max(int(labels.sum()), 1):.3f}")
-    chat = np.array([r.get("source") == "human_tweets" for r in rows])
-    if chat.any():
-        print(f"cross-validated false-positive rate on {int(chat.sum())} human tweets: {float(pred[chat].mean()):.4f}")
+    data = load_trainset(args.chat)
+    det = train(data, args.c, args.target_fpr)
+    meta = {**det.meta, "encoder": "all-MiniLM-L6-v2", "c": args.c, "target_fpr": args.target_fpr,
+            "train_rows": len(data.labels), "train_positives": int(data.labels.sum()), "chat_negatives": args.chat,
+            "data": "threats/prompt_injection/prompt_injection.csv + models/data/prompt_injection/train.jsonl"}
+    save_head(det.weight, det.bias, meta, args.out)
+    print(f"trained on {len(data.labels)} rows ({int(data.labels.sum())} injections); "
+          f"threshold {det.default_threshold:.3f} from grouped 5-fold CV (benign FPR target {args.target_fpr})")
     print(f"wrote {args.out / 'prompt_injection.npz'} and prompt_injection.json")
     return 0
 

@@ -230,4 +230,29 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX cases_without_alert ON cases (guild_id, created_at) WHERE alert_message_id IS NULL;
         """,
     ),
+    (
+        7,
+        """
+        -- imported deny / allow lists (govmod links import, scheduled feed refresh); scope '' = every server
+        CREATE TABLE link_lists (
+            scope TEXT NOT NULL,
+            name TEXT NOT NULL,
+            source TEXT NOT NULL,         -- file path or URL it was read from
+            format TEXT NOT NULL,         -- polkadot-js | metamask | plain
+            listed_on TEXT NOT NULL,      -- date of the list (import or fetch time)
+            deny_count INTEGER NOT NULL,
+            allow_count INTEGER NOT NULL,
+            PRIMARY KEY (scope, name)
+        );
+        CREATE TABLE link_list_domains (
+            scope TEXT NOT NULL,
+            name TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('allow', 'block')),
+            PRIMARY KEY (scope, name, kind, domain),
+            FOREIGN KEY (scope, name) REFERENCES link_lists (scope, name) ON DELETE CASCADE
+        );
+        CREATE INDEX link_list_domains_scope ON link_list_domains (scope, kind);
+        """,
+    ),
 ]

@@ -102,3 +102,28 @@ async def test_agent_channel_command_marks_and_watches(tmp_path: Path) -> None:
         assert "AI agent" in (res.content or "")
         assert await ThreatRepo(r.bot.db).agent_channels(str(r.guild.id)) == frozenset({str(general.id)})
         assert str(general.id) in (await r.bot.service.config(str(r.guild.id))).watched
+
+
+async def test_scheduled_feed_refresh_loads_a_deny_list_and_names_it_in_the_case(tmp_path: Path) -> None:
+    import asyncio
+    import json
+
+    from bot.storage.threats import LinkListRepo
+    from tests.bot.test_link_feeds import feed_server_at
+    from tests.helpers.govmod_fixtures import make_settings
+
+    with feed_server_at(json.dumps({"deny": ["ourdao-gov-portal.com"], "allow": []}).encode()) as url:
+        settings = make_settings()
+        settings = settings.model_copy(update={"link_feeds": settings.link_feeds.model_copy(
+            update={"urls": [url], "refresh_hours": 24.0})})
+        async with running(tmp_path / "g.db", _detectors(), settings=settings) as r:
+            for _ in range(200):  # the refresh task runs right after the cog loads
+                if (await LinkListRepo(r.bot.db).domains("")).block:
+                    break
+                await asyncio.sleep(0.02)
+            old = p.user("old_timer", created_at=p.now() - dt.timedelta(days=900))
+            await r.fake.dispatch_message("governance", old, "New portal: https://ourdao-gov-portal.com/vote")
+            await r.idle()
+            (case,) = await CaseRepo(r.bot.db).list(str(r.guild.id))
+            assert case.detector == "scam_link" and "deny list: 127.0.0.1" in json.dumps(case.evidence)
+            _no_action(r)
