@@ -52,7 +52,7 @@ REGISTRY: tuple[DetectorSpec, ...] = (
                  "many accounts pushing one talking point, join raids and reaction brigades", colour="#e8590c"),
     DetectorSpec("scam_link", "models.scam_link", "ScamLinkDetector", "Scam links", "Scam or phishing link",
                  Grouping.POST, Section.THREATS,
-                 "look-alike or blocked domains, lures, shorteners and fresh accounts posting links"),
+                 "phishing-like, look-alike or deny-listed domains, lures, shorteners, fresh accounts posting links"),
     DetectorSpec("impersonation", "models.impersonation", "ImpersonationDetector", "Impersonation",
                  "Possible staff impersonation", Grouping.AUTHOR, Section.THREATS,
                  "names that copy a moderator, admin or bot, or claim a staff role on a new account",
