@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.link_feeds import refresh as refresh_feeds
-from bot.storage.threats import ThreatRepo
+from bot.storage.threats import LinkListRepo, ThreatRepo
 from bot.threats import load_context, load_global_lists, push_context
 from cogs._permissions import refuse_settings
 from models.impersonation import profile_subject
@@ -187,9 +187,14 @@ class Threats(commands.Cog):
     async def links_list(self, interaction: discord.Interaction[Any]) -> None:
         """Show the lists."""
         allow, block = await self.repo.domains(str(interaction.guild_id))
+        imported = [*await LinkListRepo(self.bot.db).lists(""), *await LinkListRepo(self.bot.db).lists(
+            str(interaction.guild_id))]
+        feeds = "; ".join(f"`{x.name}` ({x.listed_on[:10]}: {x.deny_count} blocked, {x.allow_count} allowed"
+                          f"{', every server' if not x.scope else ''})" for x in imported)
         text = (f"Allowed: {', '.join(f'`{d}`' for d in sorted(allow)) or 'none (`/govmod links allow`)'}\n"
                 f"Blocked: {', '.join(f'`{d}`' for d in sorted(block)) or 'none'}\n"
-                "Imported deny lists (`govmod links import`) and the bundled block list apply too.")
+                f"Imported lists: {feeds or 'none (`govmod links import FILE`)'}\n"
+                "The bundled block list applies too.")
         await interaction.response.send_message(text[:1900], ephemeral=True)
 
     @app_commands.describe(channel="A channel an AI agent reads", reads="False to unmark it")

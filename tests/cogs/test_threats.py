@@ -127,3 +127,5 @@ async def test_scheduled_feed_refresh_loads_a_deny_list_and_names_it_in_the_case
             (case,) = await CaseRepo(r.bot.db).list(str(r.guild.id))
             assert case.detector == "scam_link" and "deny list: 127.0.0.1" in json.dumps(case.evidence)
             _no_action(r)
+            listed = await slash(r.bot, "govmod links list", member="mod")
+            assert "/feeds/all.json" in (listed.content or "") and "1 blocked" in (listed.content or "")
