@@ -1,4 +1,4 @@
-"""The `govmod` command: scan, demo, train, eval, report, bench, run, sync-commands."""
+"""The `govmod` command: scan, demo, train, eval, report, bench, links, run, sync-commands."""
 
 from __future__ import annotations
 
