@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bot.storage import Database
+from bot.storage import Database, StorageError
 from bot.storage.threats import LinkListRepo, clean_domain
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ async def refresh(db: Database, urls: Sequence[str], *, allow_urls: Sequence[str
             body = await asyncio.to_thread(fetcher, url, timeout)
             parsed = parse_list(body, as_allow=as_allow)
             await store(db, parsed, name=name, source=url, scope="", listed_on=now())
-        except FeedError as exc:
+        except (FeedError, StorageError) as exc:
             log.warning("link list %s not refreshed, the old copy stays: %s", name, exc)
             results.append(RefreshResult(name, False, str(exc)))
             continue

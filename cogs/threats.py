@@ -86,10 +86,13 @@ class Threats(commands.Cog):
         """Fetch the configured deny / allow lists now and then every `every_seconds`; failures keep old lists."""
         feeds = self.bot.settings.link_feeds
         while True:
-            results = await refresh_feeds(self.bot.db, feeds.urls, allow_urls=feeds.allow_urls,
-                                          timeout=feeds.timeout_seconds, clock=self.bot.clock)
-            if any(r.ok for r in results):
-                await load_global_lists(self.bot.db, self.bot.service.pipeline)
+            try:
+                results = await refresh_feeds(self.bot.db, feeds.urls, allow_urls=feeds.allow_urls,
+                                              timeout=feeds.timeout_seconds, clock=self.bot.clock)
+                if any(r.ok for r in results):
+                    await load_global_lists(self.bot.db, self.bot.service.pipeline)
+            except Exception:  # keep refreshing later; the lists already loaded stay in force
+                log.exception("link list refresh failed; the current lists stay")
             await asyncio.sleep(every_seconds)
 
     async def refresh(self, guild: discord.Guild) -> None:
