@@ -16,6 +16,7 @@ from bot.ingest import IngestReport, Position, read_in_time_order
 from bot.pipeline import Pipeline
 from bot.service import ScanService
 from bot.storage import Database, PostRepo
+from bot.threats import load_context, load_global_lists, push_context
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,13 @@ async def scan(
     events: list[Reaction | MemberJoin] = []
     places: list[int] = []  # events[k] came after the first places[k] posts of the batch
     start = time.monotonic()
+    await load_global_lists(db, pipeline)  # imported deny / allow lists, as the bot loads them at start-up
+    configured: set[str] = set()
 
     async def flush() -> None:
+        for guild_id in {p.guild_id for p in posts} - configured:  # each guild's own link lists, agent channels
+            push_context(pipeline, guild_id, await load_context(db, guild_id))
+            configured.add(guild_id)
         result = await service.process(posts, events, places)
         for update in result.cases:
             if update.outcome == "opened":

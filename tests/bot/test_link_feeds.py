@@ -210,3 +210,29 @@ async def test_refresh_from_local_server_replaces_atomically_and_failure_keeps_o
 def test_refresh_refuses_non_http_urls() -> None:
     with pytest.raises(link_feeds.FeedError):
         link_feeds.fetch("file:///etc/passwd")
+
+
+def test_a_scan_uses_the_imported_lists(tmp_path: Path) -> None:
+    """`govmod scan` gives the detectors the imported deny lists, as the bot does at start-up."""
+    from bot.pipeline import Pipeline
+    from bot.scan import scan
+
+    listing = tmp_path / "deny.txt"
+    listing.write_text("quiet-drainer.xyz\n", encoding="utf-8")
+    db_path = tmp_path / "g.db"
+    assert cli_main(["links", "import", str(listing), "--db", str(db_path), "--date", "2026-02-20"]) == 0
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "1", "channel_id": "5", "guild_id": "9", "author_id": "77",
+                               "created_at": "2026-11-18T10:00:00Z",
+                               "content": "docs moved: https://quiet-drainer.xyz/start"}) + "\n", encoding="utf-8")
+
+    async def run() -> None:
+        db = await Database.open(db_path)
+        try:
+            await scan([src], db, Pipeline(None, [ScamLinkDetector.load()]), out=tmp_path / "out.jsonl")
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+    row = json.loads((tmp_path / "out.jsonl").read_text())
+    assert "scam_link" in row["flags"] and "deny list: deny.txt (2026-02-20)" in json.dumps(row["evidence"])
