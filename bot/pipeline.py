@@ -13,6 +13,7 @@ from models.detector import (  # noqa: F401  (re-exported for bot code)
     Detector,
     PersistentDetector,
     StatefulDetector,
+    WindowedDetector,
 )
 from models.normalize import normalize
 from models.registry import Grouping, grouping

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, Verdict
-from bot.pipeline import PersistentDetector, Pipeline, Policy
+from bot.pipeline import PersistentDetector, Pipeline, Policy, WindowedDetector
 from bot.storage import CaseRepo, Database, GuildConfig, GuildRepo, PostRepo, StateRepo, severity_for
 from models.registry import REGISTRY, Grouping, grouping
 
@@ -50,6 +50,7 @@ class ScoredBatch:
     verdicts: list[Verdict]
     pending: dict[str, dict[str, DetectorOutput]]  # revisions of earlier posts the batch caused
     policies: dict[str, Policy]
+    window: dict[str, tuple[dict[str, dict[str, Any]], list[str]]] = field(default_factory=dict)  # state deltas
 
     @property
     def size(self) -> int:
@@ -118,9 +119,11 @@ class ScanService:
             where = [humans[min(w, len(posts))] for w in where]
             posts = [p for p in posts if not p.is_bot]
         policies = await self.policies({p.guild_id for p in posts} | {e.guild_id for e in events})
-        await self._restore_state(posts)
+        await self._restore_state(posts, {p.guild_id for p in posts} | {e.guild_id for e in events})
         verdicts = await asyncio.to_thread(self._score, posts, events, where, policies)
-        return ScoredBatch(list(posts), list(events), verdicts, self.pipeline.pending_revisions(), policies)
+        window = {w.name: w.window_delta() for w in self._windowed()}  # taken now: a retried store reuses it
+        return ScoredBatch(list(posts), list(events), verdicts, self.pipeline.pending_revisions(), policies,
+                           window)
 
     async def store(self, batch: ScoredBatch) -> BatchResult:
         """Store a scored batch, its revisions and cases in one transaction (safe to retry after a failure)."""
@@ -146,7 +149,7 @@ class ScanService:
             final = {v.post_id: v for v in [*batch.verdicts, *result.revised]}
             for post_id, verdict in final.items():
                 result.cases += await self._record_cases(by_id[post_id], verdict, policies)
-            await self._save_state(batch.posts)
+            await self._save_state(batch)
         return result
 
     async def process_profiles(self, subjects: Sequence[Post]) -> BatchResult:
@@ -206,14 +209,24 @@ class ScanService:
     def _persistent(self) -> list[PersistentDetector]:
         return [d for d in self.pipeline.detectors if isinstance(d, PersistentDetector)]
 
-    async def _restore_state(self, posts: Sequence[Post]) -> None:
+    async def _restore_state(self, posts: Sequence[Post], guild_ids: set[str]) -> None:
         for det in self._persistent():
             keys = det.state_keys(posts)
             if keys:
                 det.restore(await self.state.load(det.name, keys))
+        for win in self._windowed():
+            prefixes = win.window_prefixes(guild_ids)
+            if prefixes:
+                win.restore_window(await self.state.load_prefixes(win.name, prefixes))
 
-    async def _save_state(self, posts: Sequence[Post]) -> None:
+    async def _save_state(self, batch: ScoredBatch) -> None:
         for det in self._persistent():
-            keys = det.state_keys(posts)
+            keys = det.state_keys(batch.posts)
             if keys:
                 await self.state.save(det.name, det.snapshot(keys))
+        for name, (upserts, gone) in batch.window.items():
+            await self.state.save(name, upserts)
+            await self.state.delete(name, gone)
+
+    def _windowed(self) -> list[WindowedDetector]:
+        return [d for d in self.pipeline.detectors if isinstance(d, WindowedDetector)]

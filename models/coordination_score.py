@@ -7,10 +7,11 @@ import logging
 import math
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from models.coordination_state import Campaign, GuildState
+from models.coordination_state import Campaign, Entry, GuildState
 
 log = logging.getLogger(__name__)
 
@@ -108,36 +109,38 @@ class CampaignFacts:
     score: float
 
 
-def _account_signals(camp: Campaign, state: GuildState, cfg: CoordinationConfig) -> tuple[int, int, int, int]:
-    """Count members that are new accounts, recent joiners, without history, and raid joiners."""
-    new = recent = low = raid = 0
-    warm = state.started is not None and camp.first_at - state.started >= cfg.history_warmup
-    for author, entry in camp.authors.items():
-        age = _age_days(entry.at, entry.account_created)
-        new += age is not None and age < cfg.new_account_days
-        member = state.members.peek(author)
-        joined = entry.joined or (member.joined if member else None)
-        since_join = _age_days(entry.at, joined)
-        recent += since_join is not None and since_join < cfg.recent_join_days
-        low += warm and entry.prior_posts < cfg.low_history_posts
-        if joined is not None and since_join is not None and since_join < cfg.recent_join_days:
-            burst = state.joins.between(joined - cfg.burst, joined + cfg.burst)
-            raid += len(burst) >= cfg.raid_min_joins
-    return new, recent, low, raid
+def author_flags(entry: Entry, state: GuildState, cfg: CoordinationConfig) -> tuple[int, int, int, int]:
+    """Return (new account, recent join, little history, raid joiner) for an author's first campaign post.
+
+    Computed once when the author joins the campaign, so scoring a campaign of 20,000 accounts
+    costs the same as one of five.
+    """
+    warm = state.started is not None and entry.at - state.started >= cfg.history_warmup
+    age = _age_days(entry.at, entry.account_created)
+    new = age is not None and age < cfg.new_account_days
+    member = state.members.peek(entry.author)
+    joined = entry.joined or (member.joined if member else None)
+    since_join = _age_days(entry.at, joined)
+    recent = since_join is not None and since_join < cfg.recent_join_days
+    low = warm and entry.prior_posts < cfg.low_history_posts
+    raid = False
+    if joined is not None and recent:
+        raid = len(state.joins.between(joined - cfg.burst, joined + cfg.burst)) >= cfg.raid_min_joins
+    return int(new), int(recent), int(low), int(raid)
 
 
 def campaign_facts(camp: Campaign, state: GuildState, cfg: CoordinationConfig) -> CampaignFacts:
     """Measure a campaign and combine the signals into its score."""
     a = len(camp.authors)
-    posts = len(camp.post_ids)
+    posts = camp.n
     similarity = camp.sim_sum / camp.edges if camp.edges else 0.0
     copy_share = camp.copy_edges / camp.edges if camp.edges else 0.0
-    new, recent, low, raid = _account_signals(camp, state, cfg)
+    new, recent, low, raid = camp.counts
     topic, top_n = max(camp.topics.items(), key=lambda kv: kv[1]) if camp.topics else ("", 0)
     topic_share = top_n / max(sum(camp.topics.values()), 1)
-    mean_words = camp.words_sum / max(camp.live, 1) if camp.live else camp.words_sum / max(posts, 1)
+    mean_words = camp.words_sum / max(camp.n, 1)  # over every post ever added: eviction changes nothing
     information = min(1.0, max(0.0, (mean_words - 2) / (cfg.full_info_words - 2)))
-    commonness = min(1.0, camp.common_sum / max(camp.live, 1))
+    commonness = min(1.0, camp.common_sum / max(camp.n, 1))
     span = camp.last_at - camp.first_at
     tightness = 1.0 - min(1.0, span / cfg.window)
     brigade = state.brigades.get(topic, {})
@@ -191,14 +194,15 @@ def campaign_evidence(camp: Campaign, facts: CampaignFacts, state: GuildState,
         summary += f"; {facts.raid_joins} of them joined in a burst of joins"
     if facts.brigade_reactors:
         summary += f"; a reaction burst from {facts.brigade_reactors} fresh accounts hit this thread"
+    listed = list(islice(camp.authors.items(), MAX_LISTED))
     ages = {a: (round(d, 1) if (d := _age_days(e.at, e.account_created)) is not None else None)
-            for a, e in list(camp.authors.items())[:MAX_LISTED]}
+            for a, e in listed}
     evidence: dict[str, Any] = {
         "summary": summary,
         "campaign": camp.id,
         "accounts": facts.accounts,
         "posts": facts.posts,
-        "members": list(camp.authors)[:MAX_LISTED],
+        "members": [a for a, _ in listed],
         "message_ids": camp.post_ids[:MAX_LISTED],
         "first_at": camp.first_at.isoformat(),
         "last_at": camp.last_at.isoformat(),

@@ -8,6 +8,7 @@ import logging
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,9 @@ class Entry:
     commonness: float  # 0 new phrase .. 1 used on many recent days
     linkable: bool
     camp: str | None = None
+    key: int = 0  # hash of the canonical text: exact copies share it and collapse onto one representative
+    indexed: bool = False  # in the LSH index (the representative of its exact-copy group)
+    dead: bool = False  # replaced by an edit: eviction skips it
 
 
 @dataclass(slots=True)
@@ -45,6 +49,8 @@ class Campaign:
     last_at: datetime
     post_ids: list[str] = field(default_factory=list)
     authors: dict[str, Entry] = field(default_factory=dict)  # author -> their first post in the campaign
+    flags: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # author -> (new, recent, low, raid)
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # sums of flags over authors
     topics: dict[str, int] = field(default_factory=dict)
     sim_sum: float = 0.0
     copy_edges: int = 0
@@ -52,25 +58,44 @@ class Campaign:
     live: int = 0  # posts of the campaign still in the window
     words_sum: int = 0
     common_sum: float = 0.0
+    n: int = 0  # posts ever added (averages divide by this, so eviction never changes them)
+    best: float = 0.0  # highest score reached: a campaign's score never falls
+    out: Any = None  # the output last sent to every post of the campaign
+    unsent: list[str] = field(default_factory=list)  # posts added (or moved here) since the last refresh
 
-    def add(self, entry: Entry) -> None:
-        """Add one post (its author's first post also records the account facts)."""
+    def add(self, entry: Entry, flags: tuple[int, int, int, int]) -> None:
+        """Add one post; its author's first post also records the account flags."""
         self.post_ids.append(entry.post_id)
-        self.authors.setdefault(entry.author, entry)
+        self.unsent.append(entry.post_id)
+        if entry.author not in self.authors:
+            self.authors[entry.author] = entry
+            self._count(entry.author, flags)
         self.topics[entry.topic] = self.topics.get(entry.topic, 0) + 1
         self.last_at = max(self.last_at, entry.at)
         self.first_at = min(self.first_at, entry.at)
         self.live += 1
+        self.n += 1
         self.words_sum += entry.words
         self.common_sum += entry.commonness
+
+    def _count(self, author: str, flags: tuple[int, int, int, int], sign: int = 1) -> None:
+        if sign > 0:
+            self.flags[author] = flags
+        for i, f in enumerate(flags):
+            self.counts[i] += sign * f
 
     def absorb(self, other: Campaign) -> None:
         """Merge another campaign into this one (this one keeps its id)."""
         self.post_ids.extend(other.post_ids)
+        self.unsent.extend(other.post_ids)
+        self.unsent.extend(other.unsent)
         for author, entry in other.authors.items():
             mine = self.authors.get(author)
             if mine is None or entry.at < mine.at:
+                if mine is not None:
+                    self._count(author, self.flags.get(author, (0, 0, 0, 0)), -1)
                 self.authors[author] = entry
+                self._count(author, other.flags.get(author, (0, 0, 0, 0)))
         for topic, n in other.topics.items():
             self.topics[topic] = self.topics.get(topic, 0) + n
         self.first_at = min(self.first_at, other.first_at)
@@ -81,6 +106,8 @@ class Campaign:
         self.live += other.live
         self.words_sum += other.words_sum
         self.common_sum += other.common_sum
+        self.n += other.n
+        self.best = max(self.best, other.best)
 
 
 class EmbeddingWindow:
@@ -193,6 +220,20 @@ class PhraseHistory:
         """Return the number of keys held (for memory checks)."""
         return len(self._keys) + sum(arr.size for _, arr in self._closed)
 
+    def closed(self) -> list[tuple[int, np.ndarray]]:
+        """Return the closed days held, oldest first (for storage)."""
+        return list(self._closed)
+
+    def today(self) -> tuple[int | None, np.ndarray]:
+        """Return the current day and its keys so far (for storage)."""
+        return self._today, np.array(sorted(self._keys), dtype=np.uint32)
+
+    def load(self, closed: list[tuple[int, np.ndarray]], today: int | None, keys: np.ndarray) -> None:
+        """Replace the history with stored days (closed days sorted by day)."""
+        self._closed = deque(sorted(closed, key=lambda d: d[0]))
+        self._today = today
+        self._keys = {int(k) for k in keys}
+
 
 @dataclass(slots=True)
 class Member:
@@ -230,15 +271,22 @@ class MemberBook:
         """Return the member record without creating it."""
         return self._members.get(user)
 
-    def touch(self, user: str, at: datetime) -> None:
-        """Mark activity and drop accounts idle past the horizon or beyond the cap."""
+    def touch(self, user: str, at: datetime) -> list[str]:
+        """Mark activity and drop accounts idle past the horizon or beyond the cap; return those dropped."""
         self.get(user).last_seen = at
+        dropped: list[str] = []
         while self._members:
             oldest_user, oldest = next(iter(self._members.items()))
             idle = oldest.last_seen is not None and at - oldest.last_seen > self.horizon
             if not idle and len(self._members) <= self.max_members:
                 break
             del self._members[oldest_user]
+            dropped.append(oldest_user)
+        return dropped
+
+    def put(self, user: str, member: Member) -> None:
+        """Insert a restored record (restores run oldest activity first, so the order stays LRU)."""
+        self._members[user] = member
 
 
 class TimeSeries:
@@ -286,10 +334,13 @@ class GuildState:
     joins: TimeSeries
     reactions: TimeSeries  # key "message_id|user_id|channel_id"
     campaigns: dict[str, Campaign] = field(default_factory=dict)
+    retired: OrderedDict[str, Campaign] = field(default_factory=OrderedDict)  # campaigns whose posts left the window
+    exact: dict[int, deque[Entry]] = field(default_factory=dict)  # text hash -> its copies in the window, oldest first
     by_slot: dict[int, Entry] = field(default_factory=dict)  # embedding-matrix row -> entry
     brigades: dict[str, dict[str, object]] = field(default_factory=dict)  # topic -> latest brigade facts
     now: datetime | None = None
     started: datetime | None = None  # first post seen for this guild (history warm-up)
+    guild: str = ""
 
 
 def author_code(author: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -67,4 +67,21 @@ class PersistentDetector(Detector, Protocol):
 
     def snapshot(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Return JSON-able records for keys, to be stored."""
+        ...
+
+
+@runtime_checkable
+class WindowedDetector(Detector, Protocol):
+    """A detector whose whole per-guild window survives restarts (coordination), bounded by that window."""
+
+    def window_prefixes(self, guild_ids: Iterable[str]) -> list[str]:
+        """Return storage key prefixes of guilds whose state must be loaded before the next batch."""
+        ...
+
+    def restore_window(self, records: dict[str, dict[str, Any]]) -> None:
+        """Rebuild state from the records stored under those prefixes."""
+        ...
+
+    def window_delta(self) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """Return (records to upsert, keys to delete) changed since the last call."""
         ...

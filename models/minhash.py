@@ -32,6 +32,12 @@ def stable_hash(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode("utf-8", "replace"), digest_size=4).digest(), "little")
 
 
+def text_key(canonical_text: str) -> int:
+    """Return a 63-bit key of a canonical text: equal keys mean exact copies (after folding)."""
+    digest = hashlib.blake2b(canonical_text.encode("utf-8", "replace"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
 def shingles(text: str, k: int = 5) -> set[int]:
     """Return the hashed character k-shingles of a canonical text (the whole text if shorter)."""
     if len(text) <= k:
@@ -80,7 +86,7 @@ class LSHIndex:
             raise ValueError("num_perm must be a multiple of bands")
         self.bands = bands
         self.rows = num_perm // bands
-        self._buckets: dict[tuple[int, bytes], set[Hashable]] = {}
+        self._buckets: dict[tuple[int, bytes], dict[Hashable, None]] = {}  # insertion-ordered: newest last
         self._keys: dict[Hashable, list[tuple[int, bytes]]] = {}
 
     def __len__(self) -> int:
@@ -90,28 +96,36 @@ class LSHIndex:
     def _band_keys(self, sig: np.ndarray) -> list[tuple[int, bytes]]:
         return [(b, sig[b * self.rows : (b + 1) * self.rows].tobytes()) for b in range(self.bands)]
 
-    def query(self, sig: np.ndarray) -> set[Hashable]:
-        """Return the ids of indexed items sharing at least one band with sig."""
-        found: set[Hashable] = set()
+    def query(self, sig: np.ndarray, limit: int | None = None) -> list[Hashable]:
+        """Return the ids of indexed items sharing at least one band with sig (newest first per band).
+
+        With `limit`, stop after that many distinct ids: a flood of near-copies then costs the same
+        per post however many are indexed.
+        """
+        found: dict[Hashable, None] = {}
         for key in self._band_keys(sig):
             bucket = self._buckets.get(key)
-            if bucket:
-                found |= bucket
-        return found
+            if not bucket:
+                continue
+            for item in reversed(bucket):
+                found[item] = None
+                if limit is not None and len(found) >= limit:
+                    return list(found)
+        return list(found)
 
     def add(self, item: Hashable, sig: np.ndarray) -> None:
         """Index an item under its signature's band keys."""
         keys = self._band_keys(sig)
         self._keys[item] = keys
         for key in keys:
-            self._buckets.setdefault(key, set()).add(item)
+            self._buckets.setdefault(key, {})[item] = None
 
     def remove(self, item: Hashable) -> None:
         """Drop an item (no-op if absent); empty buckets are deleted so memory tracks the index."""
         for key in self._keys.pop(item, ()):
             bucket = self._buckets.get(key)
             if bucket is not None:
-                bucket.discard(item)
+                bucket.pop(item, None)
                 if not bucket:
                     del self._buckets[key]
 

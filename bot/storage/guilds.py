@@ -109,6 +109,20 @@ class StateRepo:
                 out.update({r["key"]: json.loads(r["value"]) for r in await cur.fetchall()})
         return out
 
+    async def load_prefixes(self, detector: str, prefixes: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Return every stored record whose key starts with one of prefixes (a detector's whole window)."""
+        out: dict[str, dict[str, Any]] = {}
+        for prefix in prefixes:
+            sql = "SELECT key, value FROM detector_state WHERE detector = ? AND key >= ? AND key < ?"
+            async with self.db.conn.execute(sql, (detector, prefix, prefix + "\uffff")) as cur:
+                out.update({r["key"]: json.loads(r["value"]) for r in await cur.fetchall()})
+        return out
+
+    async def delete(self, detector: str, keys: Sequence[str]) -> None:
+        """Delete records (state that left a detector's window)."""
+        await self.db.conn.executemany(
+            "DELETE FROM detector_state WHERE detector = ? AND key = ?", [(detector, k) for k in keys])
+
     async def save(self, detector: str, records: dict[str, dict[str, Any]]) -> None:
         """Upsert records."""
         stamp = _iso(self.db.clock())
