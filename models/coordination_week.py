@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import MemberJoin, Post, Reaction
 from models.coordination_simtext import ANNOUNCEMENT, CONGRATS, GM, TALKING_POINTS, light_edit, paraphrase
 from models.simulate import PlantedCampaign, Scenario
+from models.types import MemberJoin, Post, Reaction
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,14 @@
-"""Evaluate the coordination detector on seeded simulated servers (`govmod eval coordination`).
+"""Evaluate the coordination detector on held-out governance weeks (`govmod eval coordination`).
 
-Run: HF_HUB_OFFLINE=1 python -m models.eval_coordination [--seeds 1,2,3] [--json out.json]
+Run: HF_HUB_OFFLINE=1 python -m models.eval_coordination [--seeds report|tune|21,22] [--json out.json]
 
-Metrics: per-message AUROC (campaign posts vs everything else), campaign recall (planted campaigns
-with >= 5 accounts where at least half the posts are flagged), flag precision (flagged posts that
-are campaign posts) and the number of flagged posts in each trap. Embeddings are cached under
-models/cache/ so a rerun costs seconds.
+Each seed is an 8-day server (models/coordination_week.py): real human background text at ~450
+posts a day in several channels and forum threads, 16 planted campaigns of four kinds and three
+account mixes, and seven traps. The seeds were fixed before any tuning: TUNE_SEEDS may be used to
+choose settings, REPORT_SEEDS only to report (the default). Metrics: per-message AUROC (campaign
+posts vs every other post), campaign recall (planted campaigns of >= 3 accounts with at least half
+their posts flagged), flag precision, flagged posts per trap, and recall by campaign kind, account
+mix, size, spread and thread count. Embeddings are cached under models/cache/.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,14 +24,17 @@ from typing import Any
 import numpy as np
 
 from models.coordination import CoordinationDetector
+from models.coordination_week import TRAPS, Pools, load_pools, week
 from models.detector import BatchContext
 from models.normalize import normalize
-from models.simulate import TRAPS, Scenario, simulate, tweet_pool
+from models.simulate import PlantedCampaign, Scenario
 from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
 
-TARGETS = {"auroc": 0.97, "recall": 0.90, "precision": 0.90}
+TARGETS = {"auroc": 0.97, "recall": 0.95, "precision": 0.95}
+TUNE_SEEDS = (11, 12, 13)  # may be used to choose settings
+REPORT_SEEDS = (21, 22, 23)  # fixed before tuning; never used to choose anything
 
 
 def run_detector(det: CoordinationDetector, sc: Scenario, emb: np.ndarray | None,
@@ -67,101 +74,131 @@ def _auroc(y: np.ndarray, s: np.ndarray) -> float:
     return float(roc_auc_score(y, s))
 
 
+def _groups(c: PlantedCampaign) -> dict[str, str]:
+    """Return the report groups a planted campaign belongs to."""
+    minutes = c.spread.total_seconds() / 60
+    return {"kind": c.kind.split("/")[0], "accounts": c.accounts,
+            "size": "3-4" if c.n_accounts < 5 else "5-10" if c.n_accounts <= 10 else "11-30",
+            "spread": "<15 min" if minutes < 15 else "15-60 min" if minutes <= 60 else "1-3 h",
+            "threads": "one" if "," not in c.topic else "several"}
+
+
 def score_scenario(sc: Scenario, final: dict[str, DetectorOutput], threshold: float) -> dict[str, Any]:
-    """Return the metrics of one scenario."""
+    """Return the metrics of one scenario, with one row per planted campaign."""
     posts = sc.posts
-    y = np.array([p.id in sc.campaign_of for p in posts], dtype=int)
-    s = np.array([final[p.id].score if p.id in final else 0.0 for p in posts])
     flagged = {p.id for p in posts if p.id in final and final[p.id].eligible and final[p.id].score >= threshold}
-    big = [c for c in sc.campaigns if c.n_accounts >= 5]
-    caught = [c for c in big if sum(pid in flagged for pid in c.post_ids) * 2 >= len(c.post_ids)]
+    rows = []
+    for c in sc.campaigns:
+        hit = sum(pid in flagged for pid in c.post_ids)
+        clusters = {final[pid].cluster for pid in c.post_ids if pid in final and final[pid].cluster}
+        rows.append({"id": c.id, **_groups(c), "n": c.n_accounts, "posts": len(c.post_ids), "flagged": hit,
+                     "caught": hit * 2 >= len(c.post_ids), "clusters": len(clusters),
+                     "max_score": round(max(final[p].score for p in c.post_ids), 3)})
     true_flags = sum(pid in sc.campaign_of for pid in flagged)
     traps = {t: sum(1 for pid in flagged if sc.trap_of.get(pid) == t) for t in TRAPS}
     trap_max = {t: round(max((final[pid].score for pid, tt in sc.trap_of.items() if tt == t and pid in final),
                              default=0.0), 3) for t in TRAPS}
-    missed = [{"id": c.id, "kind": c.kind, "accounts": c.accounts, "n": c.n_accounts,
-               "spread_min": c.spread.total_seconds() / 60,
-               "max_score": round(max(final[p].score for p in c.post_ids), 3)}
-              for c in big if c not in caught]
-    clusters = {final[pid].cluster for c in big for pid in c.post_ids if final[pid].cluster}
-    return {
-        "posts": len(posts), "campaign_posts": int(y.sum()), "auroc": _auroc(y, s),
-        "campaigns_5plus": len(big), "caught": len(caught), "flagged": len(flagged),
-        "true_flags": true_flags, "background_flags": len(flagged) - true_flags - sum(traps.values()),
-        "traps": traps, "trap_max_score": trap_max, "missed": missed, "cluster_ids_on_big_campaigns": len(clusters),
-        "y": y.tolist(), "s": s.tolist(),
-    }
+    return {"posts": len(posts), "campaign_posts": len(sc.campaign_of), "flagged": len(flagged),
+            "true_flags": true_flags, "traps": traps, "trap_max_score": trap_max, "campaigns": rows,
+            "background_flags": len(flagged) - true_flags - sum(traps.values()),
+            "y": [int(p.id in sc.campaign_of) for p in posts],
+            "s": [final[p.id].score if p.id in final else 0.0 for p in posts]}
 
 
-def evaluate(seeds: Sequence[int], *, days: int = 3, threshold: float | None = None,
-             use_embeddings: bool = True, **opts: Any) -> dict[str, Any]:
-    """Simulate each seed, run a fresh default detector, and pool the metrics."""
+def _embed(scenarios: Sequence[Scenario]) -> dict[str, np.ndarray]:
+    """Embed every distinct text of the scenarios once (cached by content)."""
     from models.tune_paraphrase import encode_cached
 
-    texts = tweet_pool()
+    texts = sorted({normalize(p.scoring_text) for sc in scenarios for p in sc.posts})
+    matrix = encode_cached(texts, "week")
+    return {t: matrix[i] for i, t in enumerate(texts)}
+
+
+def evaluate(seeds: Sequence[int], *, threshold: float | None = None, use_embeddings: bool = True,
+             pools: Pools | None = None, **opts: Any) -> dict[str, Any]:
+    """Build each seed's week, run a fresh detector, and pool the metrics."""
+    pools = pools or load_pools()
+    scenarios = [week(seed, pools) for seed in seeds]
+    vectors = _embed(scenarios) if use_embeddings else {}
     per_seed: dict[int, dict[str, Any]] = {}
-    for seed in seeds:
-        sc = simulate(seed, texts, days=days)
-        emb = (encode_cached([normalize(p.scoring_text) for p in sc.posts], f"sim-{seed}-{days}")
-               if use_embeddings else None)
+    thr = 0.0
+    for sc in scenarios:
+        emb = (np.stack([vectors[normalize(p.scoring_text)] for p in sc.posts]) if vectors else None)
         det = CoordinationDetector.load(**opts)
         thr = det.default_threshold if threshold is None else threshold
-        per_seed[seed] = score_scenario(sc, run_detector(det, sc, emb), thr)
-        log.info("seed %d memory %s", seed, det.memory_stats())
+        per_seed[sc.seed] = score_scenario(sc, run_detector(det, sc, emb), thr)
+        log.info("seed %d memory %s", sc.seed, det.memory_stats())
     y = np.concatenate([r.pop("y") for r in per_seed.values()])
     s = np.concatenate([r.pop("s") for r in per_seed.values()])
-    big = sum(r["campaigns_5plus"] for r in per_seed.values())
+    rows = [row for r in per_seed.values() for row in r["campaigns"]]
     flagged = sum(r["flagged"] for r in per_seed.values())
     return {
         "seeds": list(seeds), "threshold": thr, "auroc": _auroc(y, s),
-        "recall": sum(r["caught"] for r in per_seed.values()) / max(big, 1),
-        "precision": sum(r["true_flags"] for r in per_seed.values()) / max(flagged, 1),
-        "flagged": flagged, "campaigns_5plus": big,
+        "recall": sum(r["caught"] for r in rows) / max(len(rows), 1), "campaigns": len(rows),
+        "precision": sum(r["true_flags"] for r in per_seed.values()) / max(flagged, 1), "flagged": flagged,
         "traps": {t: sum(r["traps"][t] for r in per_seed.values()) for t in TRAPS},
+        "trap_max_score": {t: max(r["trap_max_score"][t] for r in per_seed.values()) for t in TRAPS},
         "background_flags": sum(r["background_flags"] for r in per_seed.values()),
-        "per_seed": per_seed,
+        "by": breakdown(rows), "per_seed": per_seed,
     }
 
 
+def breakdown(rows: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Return caught/total per value of each report group (kind, accounts, size, spread, threads)."""
+    out: dict[str, dict[str, str]] = {}
+    for group in ("kind", "accounts", "size", "spread", "threads"):
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for r in rows:
+            counts[r[group]][0] += r["caught"]
+            counts[r[group]][1] += 1
+        out[group] = {k: f"{c}/{n}" for k, (c, n) in sorted(counts.items())}
+    return out
+
+
 def print_report(res: dict[str, Any]) -> None:
-    """Print the human table."""
-    print(f"{'seed':>5} {'posts':>6} {'camp.posts':>10} {'AUROC':>6} {'caught':>9} {'flagged':>7} "
-          f"{'true':>5} {'bg FP':>5}  trap FPs")
+    """Print the human tables."""
+    print(f"seeds {res['seeds']}  threshold {res['threshold']}")
+    print(f"{'seed':>5} {'posts':>6} {'camp.posts':>10} {'flagged':>7} {'true':>5} {'bg FP':>5}")
     for seed, r in res["per_seed"].items():
-        traps = " ".join(f"{k}={v}" for k, v in r["traps"].items())
-        print(f"{seed:>5} {r['posts']:>6} {r['campaign_posts']:>10} {r['auroc']:>6.3f} "
-              f"{r['caught']:>4}/{r['campaigns_5plus']:<4} {r['flagged']:>7} {r['true_flags']:>5} "
-              f"{r['background_flags']:>5}  {traps}")
-        print(f"      max trap scores {r['trap_max_score']}")
-        for m in r["missed"]:
-            print(f"      missed {m}")
-    print(f"\npooled (threshold {res['threshold']}):")
-    checks = {"auroc": res["auroc"], "recall": res["recall"], "precision": res["precision"]}
-    for key, value in checks.items():
+        print(f"{seed:>5} {r['posts']:>6} {r['campaign_posts']:>10} {r['flagged']:>7} {r['true_flags']:>5} "
+              f"{r['background_flags']:>5}")
+        for c in r["campaigns"]:
+            if not c["caught"]:
+                print(f"      missed {c}")
+    print("\ncampaigns caught (>= half their posts flagged), by")
+    for group, values in res["by"].items():
+        print(f"  {group:<9} " + "  ".join(f"{k}: {v}" for k, v in values.items()))
+    print("\ntraps (flagged posts; max score)")
+    for t in TRAPS:
+        print(f"  {t:<15} {res['traps'][t]:>4}   {res['trap_max_score'][t]:.3f}")
+    print(f"\npooled over {res['campaigns']} campaigns:")
+    for key in ("auroc", "recall", "precision"):
+        value = res[key]
         print(f"  {key:<10} {value:.4f}  target >= {TARGETS[key]}  {'PASS' if value >= TARGETS[key] else 'FAIL'}")
-    trap_total = sum(res["traps"].values())
-    print(f"  traps      {res['traps']}  {'PASS' if trap_total == 0 else 'FAIL'}")
+    print(f"  traps      {sum(res['traps'].values())} flagged  {'PASS' if not sum(res['traps'].values()) else 'FAIL'}")
     print(f"  background false flags: {res['background_flags']}")
 
 
+def _seeds(text: str) -> list[int]:
+    named = {"report": REPORT_SEEDS, "tune": TUNE_SEEDS}
+    return list(named[text]) if text in named else [int(s) for s in text.split(",") if s.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the evaluation; print the table and optionally write JSON."""
-    ap = argparse.ArgumentParser(description="Evaluate the coordination detector on simulated servers")
-    ap.add_argument("--seeds", default="1,2,3", help="comma-separated simulator seeds (0 = dev seed)")
-    ap.add_argument("--days", type=int, default=3)
+    """Run the evaluation; print the tables and optionally write JSON."""
+    ap = argparse.ArgumentParser(description="Evaluate the coordination detector on held-out governance weeks")
+    ap.add_argument("--seeds", default="report", help="'report' (default, held out), 'tune', or a list")
     ap.add_argument("--threshold", type=float, default=None, help="flag threshold (default: detector's)")
     ap.add_argument("--no-embeddings", action="store_true", help="copies only (no encoder)")
     ap.add_argument("--json", type=Path, default=None, help="write the metrics here")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    res = evaluate(seeds, days=args.days, threshold=args.threshold, use_embeddings=not args.no_embeddings)
+    res = evaluate(_seeds(args.seeds), threshold=args.threshold, use_embeddings=not args.no_embeddings)
     print_report(res)
     if args.json:
         args.json.write_text(json.dumps(res, indent=2, default=str) + "\n")
         print(f"wrote {args.json}")
-    ok = (res["auroc"] >= TARGETS["auroc"] and res["recall"] >= TARGETS["recall"]
-          and res["precision"] >= TARGETS["precision"] and not sum(res["traps"].values()))
+    ok = all(res[k] >= TARGETS[k] for k in TARGETS) and not sum(res["traps"].values())
     return 0 if ok else 1
 
 
