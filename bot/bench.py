@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.domain import Post
 from bot.loader import load_pipeline
-from bot.pipeline import Pipeline
+from bot.pipeline import BatchContext, Pipeline
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -238,6 +238,48 @@ async def time_flood(pipeline: Pipeline, posts: list[Post], settings: Settings) 
             "max_queue_depth": stats.max_depth, "max_event_loop_lag_ms": round(max(lags, default=0.0), 1)}
 
 
+def time_copy_flood(n: int, batch: int = 8) -> dict[str, Any]:
+    """Time the coordination detector on n identical posts from distinct new accounts (a copy-paste raid).
+
+    Live-sized batches; reports ms per post for the first 100 and for every later block of 1,000,
+    the ratio of the slowest block to the first hundred, and candidate comparisons per post.
+    """
+    import numpy as np
+
+    from models.coordination import CoordinationDetector
+    from models.encoder import EMBED_DIM
+    from models.normalize import normalize
+
+    det = CoordinationDetector.load()
+    text = "Vote NO on AIP-51, the core team is grabbing the treasury and nobody is watching them."
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    vec = np.random.default_rng(5).normal(size=(1, EMBED_DIM)).astype(np.float32)
+    vec /= np.linalg.norm(vec)  # identical texts share one embedding; the detector's cost is what is timed
+    posts = [Post(id=f"c{i}", channel_id="aip-51", author_id=f"raider{i}", content=text,
+                  created_at=start + timedelta(milliseconds=50 * i), author_created_at=start - timedelta(days=2))
+             for i in range(n)]
+    times: list[float] = []
+    comps: list[int] = []
+    for i in range(0, n, batch):
+        chunk = posts[i:i + batch]
+        ctx = BatchContext(texts=[normalize(p.content) for p in chunk], embeddings=np.repeat(vec, len(chunk), 0))
+        before, t = det.comparisons, time.perf_counter()
+        det.score(chunk, ctx)
+        det.revisions()
+        times.append((time.perf_counter() - t) / len(chunk))
+        comps.append(det.comparisons - before)
+    per = max(1, 100 // batch)
+    first = statistics.mean(times[:per]) * 1000
+    step = 1000 // batch
+    blocks = {f"{k * 1000}-{min(n, (k + 1) * 1000)}": round(statistics.mean(times[k * step:(k + 1) * step]) * 1000, 3)
+              for k in range((n + 999) // 1000)}
+    return {"posts": n, "batch": batch, "first_100_ms_per_post": round(first, 3), "ms_per_post_by_block": blocks,
+            "max_block_over_first_100": round(max(blocks.values()) / first, 2),
+            "comparisons_per_post_first_100": round(sum(comps[:per]) / (per * batch), 2),
+            "comparisons_per_post_last_1000": round(sum(comps[-(1000 // batch):]) / 1000, 2),
+            "campaigns": det.memory_stats()["campaigns"]}
+
+
 def int8_check(texts: list[str]) -> dict[str, Any]:
     """Compare the encoder with an int8 dynamically quantised copy: speed and how far the embeddings move."""
     import copy
@@ -299,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--int8", action="store_true", help="only compare the encoder with an int8 copy")
     parser.add_argument("--scan", type=int, metavar="N", help="only time `govmod scan` of N synthetic posts")
     parser.add_argument("--startup", action="store_true", help="only time start-up: connect, models ready")
+    parser.add_argument("--copy-flood", type=int, metavar="N",
+                        help="only time the coordination detector on N identical posts from distinct accounts")
     args = parser.parse_args(argv)
     if args.startup:
         from bot.bench_startup import time_startup
@@ -306,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         startup = time_startup()
         print(json.dumps(startup, indent=2))
         return 0 if "exit_code" not in startup else 1
+    if args.copy_flood:
+        print(json.dumps(time_copy_flood(args.copy_flood), indent=2))
+        return 0
     if args.lm:
         print(json.dumps(lm_check(message_mix(args.messages)), indent=2))
         return 0

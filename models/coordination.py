@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from models.coordination_events import observe_reaction
 from models.coordination_persist import WindowStore
 from models.coordination_score import (
-    MAX_LISTED,
     CoordinationConfig,
     author_flags,
     campaign_evidence,
@@ -380,7 +380,7 @@ class CoordinationDetector:
         common = 0.0
         if linkable:
             band_keys = self._band_keys(sig)
-            common = min(1.0, state.phrases.days_seen(band_keys, day) / cfg.common_days)
+            common = min(1.0, state.phrases.days_seen(band_keys, day, cfg.common_min_bands) / cfg.common_days)
             state.phrases.add(band_keys, day)
         member = state.members.get(post.author_id)
         prior = member.posts
@@ -450,51 +450,15 @@ class CoordinationDetector:
             self._store.member(state, event.user_id)
             state.joins.add(event.created_at, event.user_id)
             return
-        self._observe_reaction(state, event)
-
-    def _is_fresh(self, state: GuildState, user: str, at: datetime, created: datetime | None,
-                  joined: datetime | None) -> bool:
-        cfg = self.config
-        member = state.members.peek(user)
-        created = created or (member.created if member else None) or snowflake_time(user)
-        joined = joined or (member.joined if member else None)
-        new = created is not None and (at - created) < timedelta(days=cfg.new_account_days)
-        recent = joined is not None and (at - joined) < timedelta(days=cfg.recent_join_days)
-        return new or recent
-
-    def _observe_reaction(self, state: GuildState, r: Reaction) -> None:
-        """Record a reaction; a burst of fresh reactors on one message becomes a brigade on its topic."""
-        cfg = self.config
-        target = state.entries.get(r.message_id)
-        topic = target.topic if target else (r.channel_id or "")
-        is_fresh = self._is_fresh(state, r.user_id, r.created_at, r.user_created_at, r.user_joined_at)
-        state.reactions.add(r.created_at, f"{r.message_id}|{r.user_id}|{int(is_fresh)}")
-        recent = [k.split("|") for k in state.reactions.between(r.created_at - cfg.burst, r.created_at)]
-        fresh = sorted({u for m, u, f in recent if m == r.message_id and f == "1"})
-        if len(fresh) < cfg.brigade_min_reactions:
+        brigade = observe_reaction(state, event, self.config)
+        if brigade is None:
             return
-        fresh_set = set(fresh)
-        co: dict[str, int] = {}
-        for m, u, _ in (k.split("|") for k in state.reactions.keys):
-            if m != r.message_id and u in fresh_set:
-                co[m] = co.get(m, 0) + 1
-        co_msgs = sorted(m for m, n in co.items() if n >= 3)
-        state.brigades[topic] = {
-            "message_id": r.message_id, "fresh_reactors": len(fresh), "reactors": fresh[:MAX_LISTED],
-            "within_seconds": int(cfg.burst.total_seconds()), "co_reacted_messages": co_msgs[:MAX_LISTED],
-            "at": r.created_at.isoformat(),
-        }
+        topic, target, out = brigade
         dirty = {c.id for c in state.campaigns.values() if c.topics.get(topic)}
         if dirty:
-            self._pending.update(self._refresh({r.guild_id: dirty}))
+            self._pending.update(self._refresh({event.guild_id: dirty}))
         elif target is not None:
-            strength = 0.5 * min(1.0, len(fresh) / (2 * cfg.brigade_min_reactions)) + 0.3 * bool(co_msgs)
-            out = DetectorOutput(score=strength, cluster=f"brig-{r.guild_id}-{r.message_id}", evidence={
-                "summary": f"{len(fresh)} new or recently joined accounts reacted within "
-                           f"{int(cfg.burst.total_seconds() // 60)} minutes"
-                           + (f"; they also co-reacted on {len(co_msgs)} other messages" if co_msgs else ""),
-                "reaction_brigade": state.brigades[topic]})
-            old = self._emitted.get(r.message_id)
-            if old is None or abs(old.score - strength) >= REVISION_DELTA:
-                self._pending[r.message_id] = out
-                self._emitted[r.message_id] = out
+            old = self._emitted.get(event.message_id)
+            if old is None or abs(old.score - out.score) >= REVISION_DELTA:
+                self._pending[event.message_id] = out
+                self._emitted[event.message_id] = out

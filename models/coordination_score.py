@@ -32,6 +32,9 @@ class CoordinationConfig:
     # A near-duplicate seen on 3 earlier days of the week is a server habit ("gm fam, have a great
     # day"), not a talking point; commonness = days_seen / common_days, capped at 1.
     common_days: int = 3
+    # A day counts as "seen" when at least this many of the 16 band keys recur (1 = any band, which
+    # a merely related post with Jaccard ~0.3 hits one time in eight).
+    common_min_bands: int = 1
     # 5-character shingles are the usual choice for short web text (Broder; Leskovec et al., MMDS ch.3):
     # long enough that unrelated tweets share few, short enough that a typo breaks only 5 of them.
     shingle_k: int = 5
@@ -63,6 +66,8 @@ class CoordinationConfig:
     # Score = accounts x similarity x information x (1 - commonness) x (base + (1 - base) x suspicion);
     # base 0.3 lets an exact copy campaign by established accounts reach about half the maximum.
     suspicion_base: float = 0.3
+    # Accounts strength 1 - exp(-(a - 1) / strength_scale): 2.5 gives 3 accounts 0.55, 10 accounts 0.97.
+    strength_scale: float = 2.5
     # Default flag threshold (chosen on the simulator's dev seed, evaluated on other seeds).
     threshold: float = 0.45
 
@@ -152,7 +157,7 @@ def campaign_facts(camp: Campaign, state: GuildState, cfg: CoordinationConfig) -
     # agrees. Timing and topic focus are shared by organic bursts, so they count less.
     suspicion = (0.5 * accounts_sig + 0.15 * tightness + 0.15 * topic_share
                  + 0.1 * brigade_sig + 0.1 * raid_sig)
-    strength = 1.0 - math.exp(-(a - 1) / 2.5) if a > 1 else 0.0
+    strength = 1.0 - math.exp(-(a - 1) / cfg.strength_scale) if a > 1 else 0.0
     sim_factor = copy_share + (1 - copy_share) * 0.85  # a paraphrase is weaker evidence than a copy
     score = (strength * sim_factor * information * (1 - commonness)
              * (cfg.suspicion_base + (1 - cfg.suspicion_base) * suspicion))

@@ -199,15 +199,15 @@ class PhraseHistory:
         while self._closed and self._closed[0][0] < day - self.days:
             self._closed.popleft()
 
-    def days_seen(self, keys: np.ndarray, day: int) -> int:
-        """Return on how many earlier days in the horizon any of keys was used."""
+    def days_seen(self, keys: np.ndarray, day: int, min_hits: int = 1) -> int:
+        """Return on how many earlier days in the horizon at least min_hits of keys were used."""
         self._roll(day)
         seen = 0
         for closed_day, arr in self._closed:
             if closed_day < day and arr.size:
                 pos = np.searchsorted(arr, keys)
                 pos[pos >= arr.size] = arr.size - 1
-                seen += bool(np.any(arr[pos] == keys))
+                seen += int(np.count_nonzero(arr[pos] == keys)) >= min_hits
         return seen
 
     def add(self, keys: np.ndarray, day: int) -> None:

@@ -223,7 +223,7 @@ def week(seed: int, pools: Pools, *, days: int = 8, per_day: int = 450, members:
     _background(w, per_day)
     _traps(w)
     at = START + timedelta(days=1, hours=9)
-    for idx in range(campaigns):  # from day 2 to the last day's evening; a third overlap the previous one
+    for idx in range(campaigns):  # from day 2 to the last day's evening; a third start 5-40 min after the previous one
         if idx % 3 != 2:
             at = START + timedelta(days=1) + timedelta(days=days - 1.4) * w.rng.random()
         else:

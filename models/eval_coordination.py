@@ -106,12 +106,15 @@ def score_scenario(sc: Scenario, final: dict[str, DetectorOutput], threshold: fl
 
 
 def _embed(scenarios: Sequence[Scenario]) -> dict[str, np.ndarray]:
-    """Embed every distinct text of the scenarios once (cached by content)."""
+    """Embed every distinct text of each scenario (cached per scenario by content)."""
     from models.tune_paraphrase import encode_cached
 
-    texts = sorted({normalize(p.scoring_text) for sc in scenarios for p in sc.posts})
-    matrix = encode_cached(texts, "week")
-    return {t: matrix[i] for i, t in enumerate(texts)}
+    out: dict[str, np.ndarray] = {}
+    for sc in scenarios:
+        texts = sorted({normalize(p.scoring_text) for p in sc.posts})
+        matrix = encode_cached(texts, "week")
+        out.update({t: matrix[i] for i, t in enumerate(texts)})
+    return out
 
 
 def evaluate(seeds: Sequence[int], *, threshold: float | None = None, use_embeddings: bool = True,

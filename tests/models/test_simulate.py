@@ -73,3 +73,37 @@ def test_text_variations_stay_close_but_differ() -> None:
     paras = {paraphrase([v.replace("{p}", "AIP-1") for v in TALKING_POINTS[0]], rng) for _ in range(10)}
     assert len(paras) >= 5
     assert len(TALKING_POINTS) == 20 and all(len(v) == 5 for v in TALKING_POINTS)
+
+
+def _pools() -> object:
+    from models.coordination_week import Pools
+
+    gov = [f"governance sentence {i} about the budget of working group {i % 11} and its audits" for i in range(300)]
+    pairs = [(f"the committee approved the grant number {i} on monday", f"on monday grant {i} was approved by "
+              "the committee") for i in range(50)]
+    return Pools(background=TEXTS, governance=gov, pairs=pairs)
+
+
+def test_week_has_traffic_around_every_campaign_and_every_trap() -> None:
+    from datetime import timedelta
+
+    from models.coordination_week import KINDS, THREADS, week
+    from models.coordination_week import TRAPS as WEEK_TRAPS
+    from models.eval_coordination import REPORT_SEEDS, TUNE_SEEDS
+
+    assert not set(TUNE_SEEDS) & set(REPORT_SEEDS)
+    sc = week(3, _pools(), days=8, per_day=200)  # type: ignore[arg-type]
+    posts = sc.posts
+    assert (posts[-1].created_at - posts[0].created_at) >= timedelta(days=7)
+    assert set(sc.trap_of.values()) == set(WEEK_TRAPS)
+    assert {c.kind.split("/")[0] for c in sc.campaigns} == set(KINDS)
+    assert {p.thread_id for p in posts} >= set(THREADS) and len({p.channel_id for p in posts}) >= 5
+    ordinary = [p.created_at for p in posts if p.id not in sc.campaign_of and p.id not in sc.trap_of]
+    for c in sc.campaigns:
+        times = [p.created_at for p in posts if p.id in c.post_ids]
+        assert any(t < min(times) for t in ordinary) and any(t > max(times) for t in ordinary)
+        if max(times) - min(times) > timedelta(hours=1):
+            assert any(min(times) <= t <= max(times) for t in ordinary)
+    spans = sorted((min(t), max(t)) for c in sc.campaigns
+                   if (t := [p.created_at for p in posts if p.id in c.post_ids]))
+    assert any(later[0] <= earlier[1] for earlier, later in zip(spans, spans[1:], strict=False))
