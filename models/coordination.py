@@ -42,7 +42,7 @@ from models.coordination_state import (
     author_code,
 )
 from models.detector import BatchContext
-from models.minhash import LSHIndex, MinHasher, canonical, jaccard, shingles, text_key, words
+from models.minhash import LSHIndex, MinHasher, canonical, jaccard, shingles, split_quotes, text_key, words
 from models.types import DetectorOutput, MemberJoin, Post, Reaction, snowflake_time
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ class CoordinationDetector:
             for slot, sim in zip(slots.tolist(), sims.tolist(), strict=True):
                 other = state.by_slot.get(slot)
                 self.comparisons += 1
-                if other is None or other.post_id in found:
+                if other is None or other.post_id in found or (entry.quote and other.quote == entry.quote):
                     continue
                 found[other.post_id] = (other, float(sim), False)
         return sorted(found.values(), key=lambda m: (-m[1], m[0].post_id))[:MAX_MATCHES]
@@ -347,8 +347,14 @@ class CoordinationDetector:
         linkable = n_words >= cfg.min_copy_words
         group = state.exact.get(key) if linkable else None
         rep = group[0] if group else None
-        sig = rep.sig if rep is not None else self._hasher.signature(shingles(canon, cfg.shingle_k))
+        quoted, own = split_quotes(text)
+        own_canon = canonical(own) if quoted else canon
+        if rep is not None:
+            sig = rep.sig
+        else:  # copies are judged on the author's own words: quoting one title is not a talking point
+            sig = self._hasher.signature(shingles(own_canon if own_canon else canon, cfg.shingle_k))
         entry = self._new_entry(state, post, sig, n_words, linkable, key)
+        entry.quote = text_key(canonical(quoted)) if quoted else 0
         if inherited is not None and inherited in state.campaigns:
             entry.camp = inherited  # an edit never takes a post out of its campaign
             state.campaigns[inherited].unsent.append(post.id)

@@ -174,7 +174,7 @@ class WindowStore:
         rec: dict[str, Any] = {
             "a": e.author, "t": e.topic, "at": _iso(e.at), "w": e.words, "s": _b64(e.sig),
             "c": _iso(e.account_created), "j": _iso(e.joined), "p": e.prior_posts, "m": e.commonness,
-            "l": e.linkable, "k": str(e.key), "x": e.camp,
+            "l": e.linkable, "k": str(e.key), "x": e.camp, "q": str(e.quote),
         }
         if e.slot >= 0 and state is not None:
             rec["v"] = _b64(state.matrix.emb[e.slot].astype(np.float16))
@@ -241,7 +241,7 @@ class WindowStore:
         e = Entry(post_id=post_id, author=r["a"], topic=r["t"], at=datetime.fromisoformat(r["at"]),
                   words=int(r["w"]), sig=_arr(r["s"], np.uint32), slot=-1, account_created=_dt(r["c"]),
                   joined=_dt(r["j"]), prior_posts=int(r["p"]), commonness=float(r["m"]), linkable=bool(r["l"]),
-                  camp=r.get("x"), key=int(r["k"]))
+                  camp=r.get("x"), key=int(r["k"]), quote=int(r.get("q", 0)))
         vec = _arr(r["v"], np.float16).astype(np.float32) if r.get("v") else None
         return e, vec
 

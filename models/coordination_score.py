@@ -68,6 +68,7 @@ class CoordinationConfig:
     suspicion_base: float = 0.3
     # Accounts strength 1 - exp(-(a - 1) / strength_scale): 2.5 gives 3 accounts 0.55, 10 accounts 0.97.
     strength_scale: float = 2.5
+    cross_thread_focus: bool = False
     # Default flag threshold (chosen on the simulator's dev seed, evaluated on other seeds).
     threshold: float = 0.45
 
@@ -143,6 +144,8 @@ def campaign_facts(camp: Campaign, state: GuildState, cfg: CoordinationConfig) -
     new, recent, low, raid = camp.counts
     topic, top_n = max(camp.topics.items(), key=lambda kv: kv[1]) if camp.topics else ("", 0)
     topic_share = top_n / max(sum(camp.topics.values()), 1)
+    # The same text pushed into several proposal threads is as focused as one thread hammered.
+    focus = max(topic_share, min(1.0, (len(camp.topics) - 1) / 2)) if cfg.cross_thread_focus else topic_share
     mean_words = camp.words_sum / max(camp.n, 1)  # over every post ever added: eviction changes nothing
     information = min(1.0, max(0.0, (mean_words - 2) / (cfg.full_info_words - 2)))
     commonness = min(1.0, camp.common_sum / max(camp.n, 1))
@@ -155,7 +158,7 @@ def campaign_facts(camp: Campaign, state: GuildState, cfg: CoordinationConfig) -
     raid_sig = raid / a if a else 0.0
     # Account facts carry half the weight: they are what separates a ring from a community that
     # agrees. Timing and topic focus are shared by organic bursts, so they count less.
-    suspicion = (0.5 * accounts_sig + 0.15 * tightness + 0.15 * topic_share
+    suspicion = (0.5 * accounts_sig + 0.15 * tightness + 0.15 * focus
                  + 0.1 * brigade_sig + 0.1 * raid_sig)
     strength = 1.0 - math.exp(-(a - 1) / cfg.strength_scale) if a > 1 else 0.0
     sim_factor = copy_share + (1 - copy_share) * 0.85  # a paraphrase is weaker evidence than a copy

@@ -38,6 +38,7 @@ class Entry:
     key: int = 0  # hash of the canonical text: exact copies share it and collapse onto one representative
     indexed: bool = False  # in the LSH index (the representative of its exact-copy group)
     dead: bool = False  # replaced by an edit: eviction skips it
+    quote: int = 0  # key of the quoted material (a proposal title, a > quote), 0 if none
 
 
 @dataclass(slots=True)

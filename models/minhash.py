@@ -32,6 +32,15 @@ def stable_hash(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode("utf-8", "replace"), digest_size=4).digest(), "little")
 
 
+_QUOTED = re.compile(r'"([^"]{12,})"|“([^”]{12,})”|^>\s?(.{12,})$', re.MULTILINE)
+
+
+def split_quotes(text: str) -> tuple[str, str]:
+    """Return (quoted material, the author's own words) of a raw text: "..." / “...” spans and > lines."""
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    return " ".join(quoted), _QUOTED.sub(" ", text)
+
+
 def text_key(canonical_text: str) -> int:
     """Return a 63-bit key of a canonical text: equal keys mean exact copies (after folding)."""
     digest = hashlib.blake2b(canonical_text.encode("utf-8", "replace"), digest_size=8).digest()

@@ -416,3 +416,24 @@ def test_edited_post_that_now_matches_joins_the_campaign() -> None:
     assert final[late.id].evidence["accounts"] == 5
     again = feed(det, [edited])  # the same version delivered twice changes nothing
     assert again[late.id].evidence["accounts"] == 5
+
+
+def test_members_quoting_one_title_are_not_a_campaign_but_copying_their_words_is() -> None:
+    det = CoordinationDetector()
+    rng = np.random.default_rng(26)
+    warm(det, rng)
+    title = '"AIP-64: Treasury Diversification Framework v2"'
+    base = unit(rng)[0]
+    own = ["I read it twice and still have questions about the custody part",
+           "the budget table on page three does not add up for me",
+           "who is going to run the rebalancing each month, the multisig",
+           "fine by me as long as the stablecoin share stays under half",
+           "can we get a call with the authors before the vote starts"]
+    quoting = [post(f"q{i}", f"Re {title}: {text}", T0 + timedelta(minutes=3 * i), fresh=True)
+               for i, text in enumerate(own)]
+    emb = np.stack([near(base, rng, 0.1) for _ in quoting])  # the quoted title dominates the embedding
+    final = feed(det, quoting, emb)
+    assert all(final[p.id].cluster is None for p in quoting)
+    copying = [post(f"c{i}", f"Re {title}: {own[0]}", T0 + timedelta(minutes=30 + i), fresh=True) for i in range(5)]
+    final = feed(det, copying, np.stack([near(base, rng, 0.1) for _ in copying]))
+    assert len({final[p.id].cluster for p in copying} - {None}) == 1
