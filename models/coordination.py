@@ -73,7 +73,7 @@ class CoordinationDetector:
     """Flag posts that belong to a multi-account campaign; stateful across batches and events."""
 
     name = "coordination"
-    version = "coord-1"
+    version = "coord-2"
     needs_embedding = True
 
     def __init__(self, config: CoordinationConfig | None = None) -> None:
