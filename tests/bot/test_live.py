@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-import time
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.domain import Post
-from bot.live import LiveScorer, freeze_heap
+from bot.live import LiveScorer
 from bot.pipeline import Pipeline
 from bot.service import BatchResult, ScanService
 from bot.storage import Database
@@ -74,60 +73,54 @@ async def test_stop_scores_and_stores_what_is_queued(tmp_path: Path) -> None:
     await db.close()
 
 
-async def _lag_monitor(stop: asyncio.Event, lags: list[float]) -> None:
-    """Measure how late a 5 ms sleep wakes up: the event loop's lag (what would delay the heartbeat)."""
-    while not stop.is_set():
-        start = time.perf_counter()
-        await asyncio.sleep(0.005)
-        lags.append(time.perf_counter() - start - 0.005)
+async def _flood(tmp_path: Path, n: int, **live_options: object) -> tuple[object, set[int], int]:
+    """Deliver n messages in gateway bursts; return the stats, the threads the model ran on, and the rows stored.
 
-
-async def _flood(tmp_path: Path, n: int, **live_options: object) -> tuple[object, float, int]:
-    async with running(tmp_path / "f.db", [FakeToxicity(delay=0.01)], **live_options) as r:
+    The event loop must never run the model: that is checked by thread, not by timing (timing is what
+    `govmod bench` measures), so the test means the same on a loaded machine.
+    """
+    tox = FakeToxicity(delay=0.01)
+    threads: set[int] = set()
+    score = tox.score
+    tox.score = lambda posts, ctx: threads.add(threading.get_ident()) or score(posts, ctx)  # type: ignore[method-assign]
+    async with running(tmp_path / "f.db", [tox], **live_options) as r:
         chan = r.fake.channel("governance")
         author = p.from_member(r.fake.member("alice"))
         payloads = [p.message(channel_id=chan.id, guild_id=r.guild.id, author=author,
                               content="idiot" if i % 100 == 0 else f"post {i}") for i in range(n)]
-        freeze_heap()  # as bot.__main__ does once the models are loaded
-        stop, lags = asyncio.Event(), []
-        monitor = asyncio.create_task(_lag_monitor(stop, lags))
-        r.fake.ignore_task(monitor)
         for start in range(0, n, 50):  # the gateway delivers a burst, a few events per loop turn
             for data in payloads[start:start + 50]:
                 r.fake.state.parse_message_create(data)
             await asyncio.sleep(0)
         await r.fake.settle(60)
         await r.bot.live.flush(60)
-        stop.set()
-        await monitor
-        gc.unfreeze()
         stored = await _count_posts(r.bot.db)
-        return r.bot.live.stats(), max(lags), stored
+        return r.bot.live.stats(), threads, stored
 
 
 async def test_flood_of_1000_messages_with_default_settings_scores_every_one(tmp_path: Path) -> None:
-    stats, max_lag, stored = await _flood(tmp_path, 1000)  # queue_max 2000, batch_max 32 (the defaults)
+    stats, threads, stored = await _flood(tmp_path, 1000)  # queue_max 2000, batch_max 32 (the defaults)
     assert stats.received == 1000 and stats.dropped == 0  # type: ignore[attr-defined]
     assert stats.scored == stored == 1000  # type: ignore[attr-defined]
     assert stats.batches <= 1000 / 8  # type: ignore[attr-defined]  # micro-batched, not one by one
-    assert max_lag < 0.100, f"event loop blocked for {max_lag * 1000:.0f} ms"
+    assert threads and threading.get_ident() not in threads  # the model never ran on the event loop
 
 
 async def test_flood_into_a_small_queue_applies_back_pressure(tmp_path: Path) -> None:
-    stats, max_lag, stored = await _flood(tmp_path, 1000, queue_max=100, batch_max=32)
+    stats, threads, stored = await _flood(tmp_path, 1000, queue_max=100, batch_max=32)
     assert stats.received == 1000  # type: ignore[attr-defined]
     assert stats.max_depth <= 100  # type: ignore[attr-defined]  # bounded memory
     assert stats.scored + stats.dropped == 1000  # type: ignore[attr-defined]  # scored or reported
     assert stored == stats.scored  # type: ignore[attr-defined]
-    assert max_lag < 0.100, f"event loop blocked for {max_lag * 1000:.0f} ms"
+    assert threads and threading.get_ident() not in threads  # the model never ran on the event loop
 
 
 async def test_flood_beyond_capacity_reports_drops(tmp_path: Path) -> None:
-    stats, max_lag, stored = await _flood(tmp_path, 1000, queue_max=20, batch_max=8, put_timeout=0.02,
+    stats, threads, stored = await _flood(tmp_path, 1000, queue_max=20, batch_max=8, put_timeout=0.02,
                                           max_waiters=10)
     assert stats.dropped > 0 and stats.max_depth <= 20  # type: ignore[attr-defined]
     assert stats.scored + stats.dropped == 1000 and stored == stats.scored  # type: ignore[attr-defined]
-    assert max_lag < 0.100, f"event loop blocked for {max_lag * 1000:.0f} ms"
+    assert threads and threading.get_ident() not in threads  # the model never ran on the event loop
 
 
 class FlakyStorage:
