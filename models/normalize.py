@@ -8,26 +8,36 @@ import unicodedata
 # Zero-width, bidi and other invisible format characters used to split words.
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f"
                         "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+_INVISIBLE_NOT_JOINERS = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b"
+                                   "\u200e\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-# Letters from other scripts that look like Latin ones (Unicode confusables, the common subset).
+# Letters from other scripts that look like Latin ones (Unicode confusables, the common subset). They
+# are folded only inside a token that mixes scripts ("іdіot": Cyrillic і between Latin letters), or in a
+# token made only of look-alikes inside otherwise Latin text ("уоu"); Russian or Greek text is left as written.
 _CONFUSABLES = str.maketrans({
     # Cyrillic
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
     "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
-    "ɡ": "g", "һ": "h", "ԛ": "q", "ԝ": "w", "ь": "b", "ы": "bi", "п": "n", "г": "r", "л": "n",
+    "һ": "h", "ԛ": "q", "ԝ": "w", "ь": "b", "ы": "bi", "п": "n", "г": "r", "л": "n",
     "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
     "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "У": "Y",
     # Greek
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
     "τ": "t", "υ": "u", "χ": "x", "ω": "w", "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I",
     "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ζ": "Z",
-    # Latin look-alikes and IPA
-    "ı": "i", "ȷ": "j", "ɑ": "a", "ɩ": "i", "ʏ": "y", "ɴ": "n", "ʀ": "r", "ꜱ": "s", "ᴀ": "a",
+    # Latin letters of other languages, folded only in mixed-script tokens ("Søren", "Straße" stay)
+    "ı": "i", "ø": "o", "ð": "d", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe",
+})
+# Small capitals and IPA letters: no language writes words with them, so they are always folded.
+_LATIN_LOOKALIKES = str.maketrans({
+    "ȷ": "j", "ɑ": "a", "ɩ": "i", "ʏ": "y", "ɴ": "n", "ʀ": "r", "ꜱ": "s", "ᴀ": "a", "ɡ": "g",
     "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k",
     "ʟ": "l", "ᴍ": "m", "ᴏ": "o", "ᴘ": "p", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z",
-    "ø": "o", "ð": "d", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe",
 })
+_ALL_CONFUSABLES = {**_CONFUSABLES, **_LATIN_LOOKALIKES}
+_LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+_JOINERS = "\u200c\u200d"  # ZWNJ/ZWJ: part of Persian, Indic and emoji spelling; split words only in Latin
 
 # Leetspeak: only applied inside tokens that also contain letters ("1d1ot" folds, "2024" does not).
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
@@ -40,7 +50,8 @@ _LEADING_AT = re.compile(r"@ss[A-Za-z]*$", re.IGNORECASE)
 # Hex strings (addresses, transaction hashes, commit ids) are data, never leetspeak.
 _HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{8,}$")
 _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
-_SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){2,}[A-Za-z]\b")
+_LETTER = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"  # Latin, Greek, Cyrillic
+_SPACED = re.compile(rf"(?<![{_LETTER}])(?:[{_LETTER}][ .\-_*]){{2,}}[{_LETTER}](?![{_LETTER}])")
 
 
 def _fold_segment(match: re.Match[str]) -> str:
@@ -84,28 +95,100 @@ def strip_invisible(text: str) -> str:
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
+def _strip_invisible_keep_joiners(text: str) -> str:
+    """Remove invisibles like strip_invisible, but keep ZWJ/ZWNJ that sit between non-Latin characters."""
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch in _JOINERS:
+            prev, nxt = text[i - 1: i], text[i + 1: i + 2]
+            if prev and nxt and not _is_latin(prev) and not _is_latin(nxt) and not prev.isspace():
+                out.append(ch)
+            continue
+        out.append(ch)
+    return _CONTROL.sub("", _INVISIBLE_NOT_JOINERS.sub("", "".join(out)))
+
+
+def _is_latin(ch: str) -> bool:
+    """Return True for an ASCII character or a Latin-script letter."""
+    return ch.isascii() or script_of(ch) == "LATIN"
+
+
+def script_of(ch: str) -> str | None:
+    """Return the script of a letter from its Unicode name ("LATIN", "CYRILLIC", "DEVANAGARI"...), else None."""
+    if not ch.isalpha():
+        return None
+    return unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+
+
 def fold_confusables(text: str) -> str:
-    """Map homoglyphs from other scripts onto the Latin letters they imitate, then drop accents."""
-    text = text.translate(_CONFUSABLES)
+    """Map homoglyphs from other scripts onto the Latin letters they imitate, then drop accents (all text)."""
+    text = text.translate(_ALL_CONFUSABLES)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _scripts(token: str) -> set[str]:
+    """Return the scripts of the letters in a token."""
+    return {s for s in map(script_of, token) if s is not None}
+
+
+def _strip_zalgo(token: str) -> str:
+    """Drop combining marks piled on a base letter (3 or more) and marks left on Latin letters after NFC."""
+    out: list[str] = []
+    base = ""
+    marks: list[str] = []
+    for ch in unicodedata.normalize("NFC", token) + " ":
+        if unicodedata.combining(ch):
+            marks.append(ch)
+            continue
+        if base:
+            keep = len(marks) < 3 and not (marks and _is_latin(base) and base.isalpha())
+            out.append(base + ("".join(marks) if keep else ""))
+        base, marks = ch, []
+    return "".join(out)
+
+
+def _fold_token(token: str, latin_context: bool) -> str:
+    """Fold look-alike letters in one token when it mixes scripts (an attack), else leave its letters as written."""
+    token = _strip_zalgo(token.translate(_LATIN_LOOKALIKES))
+    scripts = _scripts(token)
+    lookalike = scripts & _LOOKALIKE_SCRIPTS
+    mixed = len(lookalike) > 1 and scripts <= _LOOKALIKE_SCRIPTS
+    disguised = (latin_context and lookalike and "LATIN" not in scripts and scripts <= _LOOKALIKE_SCRIPTS
+                 and all(ord(ch) in _CONFUSABLES for ch in token if ch.isalpha()))
+    if mixed or disguised:
+        return fold_confusables(token)
+    return token
+
+
+def _latin_share(tokens: list[str]) -> float:
+    """Return the share of tokens with a Latin letter among those with letters that are not look-alikes only."""
+    counted = [any(_is_latin(c) for c in tok if c.isalpha()) for tok in tokens
+               if any(c.isalpha() for c in tok) and not all(ord(c) in _CONFUSABLES for c in tok if c.isalpha())]
+    return sum(counted) / len(counted) if len(counted) >= 3 else 0.0  # too little text to tell
+
+
 def normalize(text: str) -> str:
-    """Return the canonical detection form of text: NFKC, invisibles out, homoglyphs, leet, runs."""
+    """Return the canonical detection form of text: NFKC, invisibles out, mixed-script homoglyphs, leet, runs.
+
+    Text in a single script (Russian, Hindi with its viramas, Vietnamese with its tone marks) keeps its
+    letters and marks; only tokens that mix look-alike scripts, or look-alike-only tokens in Latin text,
+    are folded onto Latin.
+    """
     text = unicodedata.normalize("NFKC", text)
-    text = strip_invisible(text)
-    text = fold_confusables(text)
+    text = _strip_invisible_keep_joiners(text)
+    tokens = _TOKEN.findall(text)
+    latin_context = _latin_share(tokens) >= 0.8
     parts: list[str] = []
     words: list[str] = []
-    for tok in _TOKEN.findall(text):
+    for tok in tokens:
         if _is_protected(tok):
             if words:
                 parts.append(_fold_words(words))
                 words = []
             parts.append(tok)
         else:
-            words.append(tok)
+            words.append(_fold_token(tok, latin_context))
     if words:
         parts.append(_fold_words(words))
     return " ".join(parts)

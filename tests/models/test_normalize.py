@@ -87,3 +87,40 @@ def test_idempotent() -> None:
 def test_long_text_is_handled() -> None:
     out = normalize("word " * 5000)
     assert out.startswith("word word") and len(out) > 20000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Привет всем, голосование закрывается завтра",  # Russian: no Latin folding of в, с, е, м
+        "Ты идиот",
+        "Ελληνικά κείμενα για την ψηφοφορία",  # Greek
+        "नमस्ते दुनिया, क्या हाल है? प्रस्ताव स्वीकार्य है",  # Hindi: viramas and vowel signs kept
+        "क्\u200dष and می\u200cخواهم",  # ZWJ / ZWNJ inside Devanagari and Persian words are spelling
+        "Tiếng Việt có dấu thanh: người dùng đã bỏ phiếu",  # Vietnamese tone marks kept
+        "Søren and Straße, café naïve",  # Latin letters of other languages are not look-alikes
+        "日本語のテキスト、투표는 내일",  # CJK, kana and Hangul
+        "👨\u200d👩\u200d👧 family emoji stay joined",
+        "Hello всем",  # too little text to call the Cyrillic word a disguise
+    ],
+)
+def test_single_script_text_is_unchanged(text: str) -> None:
+    assert normalize(text) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("you are а сорt", "you are a copt"),  # look-alike-only tokens inside Latin text
+        ("уоu аrе ѕtuріd", "you are stupid"),  # every token mixes Cyrillic into Latin
+        ("z\u0337\u0322a\u0334l\u0338g\u0335o\u0336 idiot", "zalgo idiot"),  # marks piled on Latin letters
+        ("i\u200dd\u200ciot", "idiot"),  # joiners between Latin letters are a split, not spelling
+        ("и д и о т", "идиот"),  # letter-by-letter spelling in Cyrillic joins too
+    ],
+)
+def test_mixed_script_attacks_fold(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_fold_confusables_on_its_own_still_folds_everything() -> None:
+    assert fold_confusables("всем") == "bcem"  # impersonation's name matching wants the aggressive form
