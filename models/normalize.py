@@ -97,6 +97,8 @@ def strip_invisible(text: str) -> str:
 
 def _strip_invisible_keep_joiners(text: str) -> str:
     """Remove invisibles like strip_invisible, but keep ZWJ/ZWNJ that sit between non-Latin characters."""
+    if "\u200c" not in text and "\u200d" not in text:
+        return strip_invisible(text)
     out: list[str] = []
     for i, ch in enumerate(text):
         if ch in _JOINERS:
@@ -150,6 +152,8 @@ def _strip_zalgo(token: str) -> str:
 
 def _fold_token(token: str, latin_context: bool) -> str:
     """Fold look-alike letters in one token when it mixes scripts (an attack), else leave its letters as written."""
+    if token.isascii():
+        return token
     token = _strip_zalgo(token.translate(_LATIN_LOOKALIKES))
     scripts = _scripts(token)
     lookalike = scripts & _LOOKALIKE_SCRIPTS
@@ -163,6 +167,8 @@ def _fold_token(token: str, latin_context: bool) -> str:
 
 def _latin_share(tokens: list[str]) -> float:
     """Return the share of tokens with a Latin letter among those with letters that are not look-alikes only."""
+    if all(tok.isascii() for tok in tokens):
+        return 1.0 if len(tokens) >= 3 else 0.0
     counted = [any(_is_latin(c) for c in tok if c.isalpha()) for tok in tokens
                if any(c.isalpha() for c in tok) and not all(ord(c) in _CONFUSABLES for c in tok if c.isalpha())]
     return sum(counted) / len(counted) if len(counted) >= 3 else 0.0  # too little text to tell
