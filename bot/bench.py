@@ -327,6 +327,43 @@ def stage(text: str) -> None:
     print(f"govmod bench: {text}", file=sys.stderr, flush=True)
 
 
+def long_check(n: int, batch: int) -> dict[str, Any]:
+    """Time the AI-text long-form path: the pipeline with and without it, and what SmolLM2 would add."""
+    from bot.policy import Policy
+    from models.ai_text import LONG_FLAG_WORDS, LONG_PATH_WORDS
+    from models.lm_features import LmScorer, word_count
+    from models.longform_data import LM_TOKENS
+    from models.normalize import normalize
+
+    texts = message_mix(n)
+    words = [word_count(normalize(t)) for t in texts]
+    pipeline = load_pipeline(Settings())
+    det = pipeline.detector("ai_generated")
+    if det is None or getattr(det, "long", None) is None:
+        raise SystemExit("the ai_generated detector has no long-form path loaded")
+    rates = {}
+    for name, long in (("long_path_on", det.long), ("long_path_off", None)):
+        det.long = long
+        pipeline.encoder._cache.clear()
+        posts = make_posts(texts)
+        started = time.perf_counter()
+        for i in range(0, len(posts), batch):
+            pipeline.process([replace(p, id=f"{name}{p.id}") for p in posts[i : i + batch]], lambda _g: Policy())
+        rates[f"{name}_messages_per_s"] = round(len(posts) / (time.perf_counter() - started), 1)
+    long_texts = [normalize(t) for t, w in zip(texts, words, strict=True) if w >= LONG_FLAG_WORDS][:16]
+    scorer = LmScorer(max_tokens=LM_TOKENS, batch_size=8)
+    started = time.perf_counter()
+    scorer.features(long_texts)
+    lm_s = (time.perf_counter() - started) / max(len(long_texts), 1)
+    share = sum(w >= LONG_FLAG_WORDS for w in words) / len(words)
+    on = rates["long_path_on_messages_per_s"]
+    path_share = sum(w >= LONG_PATH_WORDS for w in words) / len(words)
+    return {"messages": len(texts), f"share_{LONG_PATH_WORDS}_plus_words": round(path_share, 4),
+            f"share_{LONG_FLAG_WORDS}_plus_words": round(share, 4), **rates,
+            f"smollm2_{LM_TOKENS}_tokens_seconds_per_long_post": round(lm_s, 3),
+            "projected_messages_per_s_with_smollm2_on_every_long_post": round(1 / (1 / on + share * lm_s), 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print JSON; exit 1 if the live queue grows without bound."""
     parser = argparse.ArgumentParser(prog="govmod bench", description=__doc__)
@@ -343,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--startup", action="store_true", help="only time start-up: connect, models ready")
     parser.add_argument("--copy-flood", type=int, metavar="N",
                         help="only time the coordination detector on N identical posts from distinct accounts")
+    parser.add_argument("--long", action="store_true", help="only time the AI-text long-form path (on/off, + LM)")
     args = parser.parse_args(argv)
     if args.startup:
         from bot.bench_startup import time_startup
@@ -352,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if "exit_code" not in startup else 1
     if args.copy_flood:
         print(json.dumps(time_copy_flood(args.copy_flood), indent=2))
+        return 0
+    if args.long:
+        print(json.dumps(long_check(args.messages, args.batch), indent=2))
         return 0
     if args.lm:
         print(json.dumps(lm_check(message_mix(args.messages)), indent=2))

@@ -61,7 +61,8 @@ class Pipeline:
         if not (needs and texts):
             return BatchContext(texts=texts, embeddings=None)
         encoded = self.encoder.encode_all(texts)
-        return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=encoded.branches)
+        return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=encoded.branches,
+                            encode=getattr(self.encoder, "embed_only", None))
 
     def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy],
                 events: Sequence[Reaction | MemberJoin] = (), positions: Sequence[int] | None = None) -> list[Verdict]:

@@ -1,11 +1,12 @@
 """The `ai_generated` detector: how LLM-like a post is, and how consistently its author posts that way.
 
 Per message: a logistic-regression head over the shared MiniLM embedding plus cheap stylometric
-features (`models/lm_features.py`). Per author: a bounded window of recent message log-odds per
-(guild, author), persisted through the PersistentDetector protocol. A post is flagged when it is long
-enough to judge on its own and its message score crosses the threshold, or when its author's score
-over enough messages and words crosses the same threshold (author log-odds are shifted so both rules
-share one calibrated threshold, which guild policy may override).
+features (`models/lm_features.py`); posts of LONG_PATH_WORDS+ words are scored by the long-form path
+instead (`models/ai_text_long.py`: MiniLM windows + document features). Per author: a bounded window of
+recent message log-odds per (guild, author), persisted through the PersistentDetector protocol. A post
+is flagged on its own only when it has LONG_FLAG_WORDS+ words and its long-form score crosses the
+threshold; a shorter post only through its author's score over enough messages and words. Both paths
+and the author score are shifted onto one calibrated threshold, which guild policy may override.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from models.ai_text_long import LongResult, LongScorer
 from models.detector import BatchContext
 from models.lm_features import STYLE_NAMES, style_features, word_count
 from models.types import DetectorOutput, Post
@@ -27,7 +29,9 @@ from models.types import DetectorOutput, Post
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-MIN_WORDS = 12  # below this a message gets a score but is never flagged on its own
+MIN_WORDS = 12  # below this a message counts little towards its author's score
+LONG_PATH_WORDS = 80  # from here the long-form path gives the message score
+LONG_FLAG_WORDS = 150  # from here a post may be flagged on its own (long-form threshold)
 MIN_AUTHOR_MESSAGES = 5
 MIN_AUTHOR_WORDS = 100
 AUTHOR_WINDOW = 20  # recent messages kept per author
@@ -56,6 +60,12 @@ _PHRASES: dict[str, tuple[str | None, str | None]] = {  # feature -> (phrase if 
     "lm_logp": ("very low perplexity for its length", "high perplexity (surprising wording)"),
     "lm_fastdetect": ("the words a language model would pick itself", "word choices a model would not make"),
 }
+MODERATOR_CHECK = (
+    "Check before acting: does this match how the member usually writes (earlier posts, other channels)? "
+    "Ask them about the specifics of what they argue; look for the same points or wording from other "
+    "accounts (coordination). An LLM-polished post by a real member is not astroturf; never act on this "
+    "score alone."
+)
 EMBEDDING_PHRASE = ("overall phrasing close to LLM-written text", "overall phrasing close to human posts")
 
 
@@ -170,6 +180,10 @@ class AiTextDetector:
         self.author_threshold_logit = float(meta.get("author_threshold_logit", self.threshold_logit))
         self.bucket_logits = list(meta.get("bucket_threshold_logits") or [self.threshold_logit] * 4)
         self.authors: OrderedDict[str, AuthorRecord] = OrderedDict()
+        self.long: LongScorer | None = None
+        long_meta = meta.get("long") or {}
+        self.long_threshold_logit = float(long_meta.get("threshold_logit", self.threshold_logit))
+        self.human_reference = np.sort(np.asarray(long_meta.get("human_reference", []), dtype=np.float64))
 
     @classmethod
     def load(cls, weights_dir: Path | None = None, **opts: Any) -> AiTextDetector:
@@ -184,7 +198,11 @@ class AiTextDetector:
         if any(n.startswith("lm_") for n in head.names):
             raise ValueError("this head needs LM features, which the shipped detector does not compute")
         log.info("ai_text head %s loaded (threshold %.4f)", meta.get("version"), meta["default_threshold"])
-        return cls(head, meta)
+        det = cls(head, meta)
+        if meta.get("long"):
+            det.long = LongScorer.load(folder / "ai_text_long.npz")
+            det.version = f"{det.version}+{meta['long']['version']}"
+        return det
 
     # -- message scores -------------------------------------------------------------------------
     def features(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
@@ -263,12 +281,32 @@ class AiTextDetector:
             raise ValueError("ai_generated needs the shared embeddings (needs_embedding=True)")
         logits, contrib = self.message_logits(ctx.texts, ctx.embeddings)
         x_std = (self.features(ctx.texts, ctx.embeddings) - self.head.mean) / self.head.scale
+        long = self._long_results(posts, ctx)
         outputs = []
         for i, post in enumerate(posts):
-            outputs.append(self._one(post, ctx.texts[i], float(logits[i]), contrib[i], x_std[i]))
+            res = long.get(i)
+            logit = float(logits[i]) if res is None else res.logit - self.long_threshold_logit + self.threshold_logit
+            outputs.append(self._one(post, ctx.texts[i], logit, contrib[i], x_std[i], res))
         return outputs
 
-    def _one(self, post: Post, text: str, logit: float, contrib: np.ndarray, x_std: np.ndarray) -> DetectorOutput:
+    def _long_results(self, posts: Sequence[Post], ctx: BatchContext) -> dict[int, LongResult]:
+        """Score the batch's long posts with the long-form path (windows embedded through ctx.encode)."""
+        idx = [i for i, t in enumerate(ctx.texts) if word_count(t) >= LONG_PATH_WORDS]
+        if self.long is None or not idx or ctx.embeddings is None:
+            return {}
+        results = self.long.score([ctx.texts[i] for i in idx], [posts[i].scoring_text for i in idx],
+                                  ctx.embeddings[idx], ctx.encode)
+        return dict(zip(idx, results, strict=True))
+
+    def human_share_below(self, logit: float) -> float | None:
+        """Return the share of held-out human long posts (calibration set) scoring below this log-odds."""
+        if not len(self.human_reference):
+            return None
+        raw = logit - self.threshold_logit + self.long_threshold_logit
+        return float(np.searchsorted(self.human_reference, raw, side="left") / len(self.human_reference))
+
+    def _one(self, post: Post, text: str, logit: float, contrib: np.ndarray, x_std: np.ndarray,
+             long: LongResult | None = None) -> DetectorOutput:
         """Build one post's output after folding it into its author's record."""
         words = word_count(text)
         message_score = _sigmoid(logit)
@@ -279,30 +317,53 @@ class AiTextDetector:
             self._put(key, record)
         author_score = self.author_score(record) if record.window_messages else None
         qualifies = self.author_qualifies(record) and not post.is_bot and author_score is not None
-        if words >= MIN_WORDS:
+        on_its_own = words >= LONG_FLAG_WORDS
+        if on_its_own:
             score = max(message_score, author_score) if qualifies else message_score  # type: ignore[type-var]
-        else:  # a short message is judged only through its author's record, never on its own text
+        else:  # a shorter message is judged only through its author's record, never on its own text
             score = author_score if qualifies else message_score
-        evidence: dict[str, Any] = {
-            "message_score": round(message_score, 4),
-            "words": words,
-            "signals": self.signals(contrib, x_std, toward_ai=True, k=3),
-            "human_signals": self.signals(contrib, x_std, toward_ai=False, k=2),
-        }
+        evidence: dict[str, Any] = {"message_score": round(message_score, 4), "words": words}
+        if long is not None and self.long is not None:
+            evidence.update(self._long_evidence(logit, long))
+        else:
+            evidence["path"] = "short"
+            evidence["signals"] = self.signals(contrib, x_std, toward_ai=True, k=3)
+            evidence["human_signals"] = self.signals(contrib, x_std, toward_ai=False, k=2)
         if author_score is not None:
             evidence["author_score"] = round(author_score, 4)
             evidence["author_messages"] = record.window_messages
             evidence["author_words"] = record.window_words
         evidence["summary"] = self._summary(message_score, words, record, author_score, qualifies, evidence)
-        eligible = not post.is_bot and (words >= MIN_WORDS or qualifies)
+        if score >= self.default_threshold:
+            evidence["moderator_check"] = MODERATOR_CHECK
+        eligible = not post.is_bot and (on_its_own or qualifies)
         return DetectorOutput(score=score, evidence=evidence, eligible=eligible)
+
+    def _long_evidence(self, logit: float, long: LongResult) -> dict[str, Any]:
+        """Return the long-form path's evidence: passage scores, reasons and how sure, in words."""
+        assert self.long is not None
+        out: dict[str, Any] = {
+            "path": "long-form",
+            "passage_scores": [round(_sigmoid(float(z)), 3) for z in long.chunk_logits],
+            "signals": self.long.signals(long, toward_ai=True, k=4),
+            "human_signals": self.long.signals(long, toward_ai=False, k=3),
+        }
+        share = self.human_share_below(logit)
+        if share is not None:
+            n = len(self.human_reference)
+            above = f"all {n}" if share >= 1.0 else f"{share:.0%} of {n}"
+            out["how_sure"] = (f"scores above {above} held-out human long posts "
+                               f"(the flag line is set so about 1 in 100 human governance posts crosses it)")
+        return out
 
     def _summary(self, message_score: float, words: int, record: AuthorRecord, author_score: float | None,
                  qualifies: bool, evidence: dict[str, Any]) -> str:
         """Return one plain sentence a moderator can read."""
         parts = [f"message looks {message_score:.0%} LLM-like"]
-        if words < MIN_WORDS:
-            parts.append(f"too short ({words} words) to judge on its own")
+        if words < LONG_FLAG_WORDS:
+            parts.append(f"shorter than {LONG_FLAG_WORDS} words ({words}), so judged only with the author's history")
+        if evidence.get("how_sure"):
+            parts.append(evidence["how_sure"])
         if author_score is not None and record.window_messages >= MIN_AUTHOR_MESSAGES:
             status = "" if qualifies else f" (author flags need {MIN_AUTHOR_WORDS}+ words)"
             parts.append(f"author {author_score:.0%} over their last {record.window_messages} messages "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -18,12 +18,14 @@ class BatchContext:
     texts: list[str]  # normalised scoring text, one per post
     embeddings: np.ndarray | None  # (n, 384) unit rows from the shared encoder, or None
     branches: dict[str, np.ndarray] = field(default_factory=dict)  # encoder branch name -> (n, d) rows
+    encode: Callable[[list[str]], np.ndarray] | None = None  # embeds extra texts (windows of long posts)
 
     def slice(self, start: int, stop: int) -> BatchContext:
         """Return the context of posts[start:stop] (views: nothing is computed again)."""
         return BatchContext(texts=self.texts[start:stop],
                             embeddings=None if self.embeddings is None else self.embeddings[start:stop],
-                            branches={name: rows[start:stop] for name, rows in self.branches.items()})
+                            branches={name: rows[start:stop] for name, rows in self.branches.items()},
+                            encode=self.encode)
 
 
 @runtime_checkable

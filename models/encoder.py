@@ -112,6 +112,16 @@ class Encoder:
         }
         return Encoded(out, branches)
 
+    def embed_only(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts without running the branches or touching the cache (extra windows of long posts)."""
+        if not texts:
+            return np.zeros((0, EMBED_DIM), dtype=np.float32)
+        branches, self.branches = self.branches, {}
+        try:
+            return self._encode_uncached(texts)[0]
+        finally:
+            self.branches = branches
+
     def _remember(self, key: str, vec: tuple[np.ndarray, dict[str, np.ndarray]]) -> None:
         if self._cache_size <= 0:
             return

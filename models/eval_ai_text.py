@@ -239,8 +239,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tweepfake-gpt2", action="store_true", help="train with TweepFake GPT-2 positives")
     p.add_argument("--lm-study", type=int, default=0, help="also compare LM features on N texts")
     p.add_argument("--lm-long", type=int, default=0, help="also measure LM features on N long article chunks")
+    p.add_argument("--long-only", action="store_true", help="only the long-form evaluation")
+    p.add_argument("--skip-long", action="store_true", help="only the tweet evaluation")
+    p.add_argument("--docs", type=int, default=None, help="long-form seeded sample size (0 = all texts)")
+    p.add_argument("--keep-topic", action="store_true",
+                   help="ablation: let the long-form chunk head use the governance-topic direction")
     args = p.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    report: dict[str, Any] = {}
+    if not args.skip_long:
+        from models import train_ai_text_long
+        from models.eval_ai_text_long import evaluate_long, print_long
+        from models.longform_data import DEFAULT_DOCS
+        from models.train_ai_text_long import load_data
+
+        train_ai_text_long.TOPIC_PROJECTION = not args.keep_topic
+
+        report["long_form"] = evaluate_long(load_data(DEFAULT_DOCS if args.docs is None else args.docs))
+        print_long(report["long_form"])
+    if not args.long_only:
+        report.update(_tweets(args))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _tweets(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the tweet LOGO evaluation (and the optional LM studies); return the report."""
     rows = build_corpus(tweepfake_gpt2=True)
     x = features([r.text for r in rows])
     exclude = frozenset() if args.tweepfake_gpt2 else frozenset({"GPT-2"})
@@ -263,9 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         report["lm_long"] = lm_long_study(rows, args.lm_long)
         print("\nLM features on long posts (article chunks):",
               json.dumps({k: round(v, 4) for k, v in report["lm_long"].items()}))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return 0
+    return report
 
 
 if __name__ == "__main__":

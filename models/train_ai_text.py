@@ -267,6 +267,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="folder for ai_text.npz/.json")
     p.add_argument("--l2", type=float, default=30.0, help="L2 strength of the logistic regression")
     p.add_argument("--tweepfake-gpt2", action="store_true", help="use TweepFake GPT-2 bots as positives")
+    p.add_argument("--long-only", action="store_true", help="retrain only the long-form path (keeps the short head)")
     return p.parse_args(argv)
 
 
@@ -274,9 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     """Train on all generators (train split), calibrate on human val, write weights + metadata."""
     from models.ai_text import AUTHOR_LOGIT_FLOOR, LENGTH_EDGES, save_weights
     from models.eval_ai_text import author_threshold, quick_metrics
+    from models.train_ai_text_long import main as train_long
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv or [])
+    if args.long_only:
+        return train_long(["--out", str(args.out)])
     rows = build_corpus(tweepfake_gpt2=args.tweepfake_gpt2)
     x = features([r.text for r in rows])
     y = np.array([r.label for r in rows])
@@ -305,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     save_weights(args.out, head, meta)
     print(json.dumps(meta, indent=2))
-    return 0
+    return train_long(["--out", str(args.out)])
 
 
 if __name__ == "__main__":
