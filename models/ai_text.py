@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from models.ai_text_long import LongResult, LongScorer
+from models.ai_text_long import CASCADE_MARGIN, LongResult, LongScorer
 from models.detector import BatchContext
 from models.lm_features import STYLE_NAMES, style_features, word_count
 from models.types import DetectorOutput, Post
@@ -295,7 +295,7 @@ class AiTextDetector:
         if self.long is None or not idx or ctx.embeddings is None:
             return {}
         results = self.long.score([ctx.texts[i] for i in idx], [posts[i].scoring_text for i in idx],
-                                  ctx.embeddings[idx], ctx.encode)
+                                  ctx.embeddings[idx], ctx.encode, self.long_threshold_logit - CASCADE_MARGIN)
         return dict(zip(idx, results, strict=True))
 
     def human_share_below(self, logit: float) -> float | None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from models.lm_features import STYLE_NAMES, style_features
 
+CASCADE_MARGIN = 2.0  # extra windows only for posts whose first-window log-odds are within this of the line
 CHUNK_WORDS = 190  # about 250 MiniLM tokens of English prose
 CHUNK_STRIDE = 160  # windows overlap by about 30 words
 MIN_TAIL_WORDS = 40  # a last window shorter than this is folded into the one before
@@ -211,11 +212,26 @@ class LongScorer:
         return cls(chunk, doc)
 
     def score(self, texts: Sequence[str], raw_texts: Sequence[str], first_emb: np.ndarray,
-              encode: Callable[[list[str]], np.ndarray] | None) -> list[LongResult]:
+              encode: Callable[[list[str]], np.ndarray] | None, gate_logit: float | None = None) -> list[LongResult]:
         """Score long posts: normalised texts, raw texts (newlines kept), their shared-pass embeddings.
 
-        `encode` embeds the extra windows (without it, only the first window is read).
+        `encode` embeds the extra windows (without it, only the first window is read). With `gate_logit`,
+        the extra windows are read only for posts whose first-window score reaches it (a cascade: the
+        windows cost a MiniLM pass each, and a post far below the flag line does not need them).
         """
+        if encode is None or gate_logit is None:
+            return self._score(texts, raw_texts, first_emb, encode)
+        first = self._score(texts, raw_texts, first_emb, None)
+        again = [i for i, r in enumerate(first) if r.logit >= gate_logit and len(texts[i].split()) > CHUNK_STRIDE]
+        if again:
+            full = self._score([texts[i] for i in again], [raw_texts[i] for i in again], first_emb[again], encode)
+            for i, r in zip(again, full, strict=True):
+                first[i] = r
+        return first
+
+    def _score(self, texts: Sequence[str], raw_texts: Sequence[str], first_emb: np.ndarray,
+               encode: Callable[[list[str]], np.ndarray] | None) -> list[LongResult]:
+        """Score long posts reading every window (or the first only, without `encode`)."""
         windows = [chunk_texts(t)[1:] if encode is not None else [] for t in texts]
         flat = [w for ws in windows for w in ws]
         extra = encode(flat) if flat and encode is not None else np.zeros((0, first_emb.shape[1]), np.float32)

@@ -178,6 +178,20 @@ def long_threshold(z: np.ndarray, data: LongData, calib: np.ndarray) -> dict[str
             "n_governance": int((sel & gov).sum()), "n_other": int((sel & ~gov).sum())}
 
 
+def cascade_check(model: LongModel, data: LongData, threshold: float) -> dict[str, int]:
+    """Count how the run-time cascade (extra windows only above line - CASCADE_MARGIN) changes flags."""
+    from models.ai_text_long import CASCADE_MARGIN
+
+    words = data.column("words")
+    idx = np.flatnonzero(words >= LONG_FLAG_WORDS)
+    full = score_long(model, data, idx)
+    first = model.doc.logit(doc_matrix([model.chunk.logit(data.chunk_emb[i][:1]) for i in idx], data, idx))
+    read = first >= threshold - CASCADE_MARGIN
+    return {"cascade_docs": int(len(idx)), "cascade_read_all_windows": int(read.sum()),
+            "cascade_flags_full": int((full >= threshold).sum()),
+            "cascade_flags_lost": int(((full >= threshold) & ~read).sum())}
+
+
 def save_long(folder: Path, model: LongModel) -> None:
     """Write ai_text_long.npz: both heads' arrays."""
     np.savez(folder / "ai_text_long.npz", chunk_mean=model.chunk.mean, chunk_scale=model.chunk.scale,
@@ -196,6 +210,7 @@ def train(folder: Path = WEIGHTS_DIR, docs: int = DEFAULT_DOCS) -> dict[str, Any
     save_long(folder, model)
     test_h = (split == "test") & (data.column("label") == 0) & (data.column("words") >= LONG_FLAG_WORDS)
     gov = np.array([r.governance for r in data.rows])
+    cascade = cascade_check(model, data, calib["threshold_logit"])
     val_h = (split == "val") & (data.column("label") == 0) & (data.column("words") >= LONG_FLAG_WORDS)
     digest = hashlib.blake2b(model.doc.coef.tobytes() + model.chunk.coef.tobytes(), digest_size=4).hexdigest()
     return {
@@ -205,6 +220,7 @@ def train(folder: Path = WEIGHTS_DIR, docs: int = DEFAULT_DOCS) -> dict[str, Any
         "test_human_fpr": round(float((z[test_h] >= calib["threshold_logit"]).mean()), 4),
         "test_governance_fpr": round(float((z[test_h & gov] >= calib["threshold_logit"]).mean()), 4),
         "n_test_governance": int((test_h & gov).sum()),
+        **cascade,
         "human_reference": [round(float(v), 3) for v in np.sort(z[val_h])],  # how-sure wording at run time
     }
 
