@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from models.ai_text_long import CASCADE_MARGIN, LongResult, LongScorer
+from models.ai_text_long import CASCADE_MARGIN, LinearHead, LongResult, LongScorer
 from models.detector import BatchContext
 from models.lm_features import STYLE_NAMES, style_features, word_count
 from models.types import DetectorOutput, Post
@@ -91,19 +91,7 @@ def author_logit(logits: Sequence[float], words: Sequence[int]) -> float:
     return float((z * w).sum() / w.sum()) if len(z) else 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class AiTextHead:
-    """Standardise-then-dot head; `names` says which feature each column is."""
-
-    names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-
-    def contributions(self, x: np.ndarray) -> np.ndarray:
-        """Return per-feature contributions to the log-odds, shape like x."""
-        return (x - self.mean) / self.scale * self.coef
+AiTextHead = LinearHead  # the short-post head: the same standardise-then-dot logistic head as the long path's
 
 
 @dataclass(slots=True)

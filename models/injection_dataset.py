@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import logging
 import os
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models import feature_cache
 from models.normalize import normalize
 
 log = logging.getLogger(__name__)
@@ -55,29 +55,9 @@ def read_rows(path: Path | None = None) -> list[InjectionRow]:
                 for r in csv.DictReader(fh)]
 
 
-def _key(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=12).hexdigest()
-
-
 def cached_rows(texts: Sequence[str], tag: str, compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """Return compute(texts) row by row, reusing rows stored in models/cache/prompt_injection/<tag>.npz."""
-    path = CACHE_DIR / f"{tag}.npz"
-    store: dict[str, np.ndarray] = {}
-    if path.exists():
-        with np.load(path) as data:
-            store = dict(zip(data["keys"].tolist(), data["rows"], strict=True))
-    keys = [_key(t) for t in texts]
-    missing = list(dict.fromkeys(k for k in keys if k not in store))
-    if missing:
-        first = dict(zip(keys, texts, strict=True))
-        log.info("%s: computing %d rows (cache miss)", tag, len(missing))
-        for k, row in zip(missing, compute([first[k] for k in missing]), strict=True):
-            store[k] = row
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(list(store)), rows=np.stack(list(store.values())))
-        tmp.replace(path)
-    return np.stack([store[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)
+    return feature_cache.cached_rows(texts, CACHE_DIR / f"{tag}.npz", compute)
 
 
 def _encode(texts: list[str]) -> np.ndarray:

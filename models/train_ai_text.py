@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models import datasets
+from models import datasets, feature_cache
 from models.lm_features import style_features, word_count
 from models.normalize import normalize
 
@@ -143,27 +143,9 @@ def weight_groups(rows: Sequence[Row]) -> np.ndarray:
     return np.array([f"{r.group}/{r.source}" if r.label else f"human/{r.source}" for r in rows])
 
 
-def _text_key(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
-
-
 def cached_rows(texts: Sequence[str], tag: str, compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """Return compute(texts) row by row, reusing rows stored in models/cache/ai_text/<tag>.npz."""
-    path = CACHE_DIR / f"{tag}.npz"
-    store: dict[str, np.ndarray] = {}
-    if path.exists():
-        with np.load(path) as data:
-            store = dict(zip(data["keys"].tolist(), data["rows"], strict=True))
-    keys = [_text_key(t) for t in texts]
-    missing = list(dict.fromkeys(k for k in keys if k not in store))
-    if missing:
-        first = {k: t for k, t in zip(keys, texts, strict=True)}
-        log.info("%s: computing %d rows (cache miss)", tag, len(missing))
-        for k, row in zip(missing, compute([first[k] for k in missing]), strict=True):
-            store[k] = row
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, keys=np.array(list(store)), rows=np.stack(list(store.values())))
-    return np.stack([store[k] for k in keys])
+    return feature_cache.cached_rows(texts, CACHE_DIR / f"{tag}.npz", compute)
 
 
 def _encode(texts: list[str]) -> np.ndarray:
