@@ -38,15 +38,21 @@ class Database:
             if target != ":memory:":
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(target, isolation_level=None)
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL waits for other openers too
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA synchronous=NORMAL")
         except (aiosqlite.Error, OSError) as exc:
             raise StorageError(f"cannot open database {target}: {exc}") from exc
-        db = cls(conn, target, clock)
-        await db.migrate()
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await _switch_to_wal(conn)
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            db = cls(conn, target, clock)
+            await db.migrate()
+        except BaseException as exc:
+            await conn.close()  # never leave the connection's thread running: the process could not exit
+            if isinstance(exc, aiosqlite.Error | OSError):
+                raise StorageError(f"cannot open database {target}: {exc}") from exc
+            raise
         return db
 
     async def close(self) -> None:
@@ -99,6 +105,22 @@ class Database:
                 await conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                                    (number, self.clock().isoformat()))
             log.info("applied migration %d to %s", number, self.path)
+
+
+async def _switch_to_wal(conn: aiosqlite.Connection, attempts: int = 50) -> None:
+    """Put the database in WAL mode, waiting while another process holds it (SQLite does not wait here itself).
+
+    Switching journal mode needs the database to itself; a second process opening a new database at the same
+    moment gets SQLITE_BUSY at once, whatever busy_timeout says, so retry for up to about five seconds.
+    """
+    for attempt in range(attempts):
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except aiosqlite.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _split_sql(script: str) -> list[str]:
