@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Case, CaseStatus, Post, Review, Severity, Verdict, is_profile_post
+from bot.domain import Case, CaseStatus, Post, ReviewRecord, Severity, Verdict, is_profile_post
 from models.registry import REGISTRY
 
 LABELS = {spec.name: spec.title for spec in REGISTRY}  # alert card titles
@@ -141,7 +141,7 @@ def _mentions(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def render_case(case: Case, posts: Sequence[Post] = (), reviews: Sequence[Review] = (),
+def render_case(case: Case, posts: Sequence[Post] = (), reviews: Sequence[ReviewRecord] = (),
                 places: Places | None = None) -> AlertCard:
     """Return the alert card of a case: what was flagged, the score, the evidence in words and a jump link.
 

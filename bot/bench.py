@@ -39,7 +39,7 @@ def message_mix(n: int, seed: int = 7) -> list[str]:
               if line.strip()] if EXAMPLES.is_file() else []
     sample = [t for t in sample if t]
     try:
-        from models.datasets import human_tweets
+        from models.training.datasets import human_tweets
 
         tweets = human_tweets()
     except (FileNotFoundError, OSError):
@@ -246,7 +246,7 @@ def time_copy_flood(n: int, batch: int = 8) -> dict[str, Any]:
     """
     import numpy as np
 
-    from models.coordination import CoordinationDetector
+    from models.coordination.detector import CoordinationDetector
     from models.encoder import EMBED_DIM
     from models.normalize import normalize
 
@@ -310,8 +310,8 @@ def int8_check(texts: list[str]) -> dict[str, Any]:
 
 def lm_check(texts: list[str]) -> dict[str, Any]:
     """Time the SmolLM2 feature pass (not in the default pipeline) against the shared encoder."""
+    from models.ai_text.lm_features import LmScorer
     from models.encoder import Encoder
-    from models.lm_features import LmScorer
     from models.normalize import normalize
 
     rates = {}
@@ -330,9 +330,9 @@ def stage(text: str) -> None:
 def long_check(n: int, batch: int) -> dict[str, Any]:
     """Time the AI-text long-form path: the pipeline with and without it, and what SmolLM2 would add."""
     from bot.policy import Policy
-    from models.ai_text import LONG_FLAG_WORDS, LONG_PATH_WORDS
-    from models.lm_features import LmScorer, word_count
-    from models.longform_data import LM_TOKENS
+    from models.ai_text.detector import LONG_FLAG_WORDS, LONG_PATH_WORDS
+    from models.ai_text.lm_features import LmScorer, word_count
+    from models.ai_text.longform_data import LM_TOKENS
     from models.normalize import normalize
 
     texts = message_mix(n)

@@ -9,15 +9,12 @@ import logging
 import sys
 from pathlib import Path
 
+from models.registry import tools
+
 log = logging.getLogger(__name__)
 
-TRAINABLE = {"toxicity": "models.train_toxicity", "ai_text": "models.train_ai_text",
-             "coordination": "models.train_coordination", "prompt_injection": "models.train_prompt_injection",
-             "scam_link": "models.train_scam_link"}
-EVALUABLE = {"toxicity": "models.eval_toxicity", "ai_text": "models.eval_ai_text",
-             "coordination": "models.eval_coordination", "scam_link": "models.eval_scam_link",
-             "impersonation": "models.eval_impersonation", "prompt_injection": "models.eval_prompt_injection"}
-
+TRAINABLE = tools("trainer")  # govmod train NAME -> the detector package's training script
+EVALUABLE = tools("evaluator")  # govmod eval NAME -> its evaluation script
 
 PROGRESS_COMMANDS = ("train", "eval", "bench")  # long runs: their INFO lines are the progress display
 

@@ -116,7 +116,7 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
-class Review:
+class ReviewRecord:
     """A moderator's decision on a case."""
 
     case_id: int

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.storage import Database, StorageError
-from bot.storage.threats import LinkListRepo, clean_domain
+from bot.storage.link_lists import LinkListRepo, clean_domain
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from bot.ingest import IngestReport, Position, read_in_time_order
 from bot.pipeline import Pipeline
 from bot.service import ScanService
 from bot.storage import Database, PostRepo
-from bot.threats import load_context, load_global_lists, push_context
+from bot.threat_context import load_context, load_global_lists, push_context
 
 log = logging.getLogger(__name__)
 

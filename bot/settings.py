@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.registry import NAMES
@@ -41,15 +41,11 @@ class PipelineSettings(BaseModel):
     batch_wait_ms: int = 50  # how long the first post of a batch may wait for company
 
 
-class ThresholdSettings(BaseModel):
-    """Server-wide threshold overrides; unset means the detector's calibrated default."""
-
-    toxicity: float | None = None
-    ai_generated: float | None = None
-    coordination: float | None = None
-    scam_link: float | None = None
-    impersonation: float | None = None
-    prompt_injection: float | None = None
+ThresholdSettings = create_model(  # one optional float per registry detector, e.g. GOVMOD_THRESHOLDS__TOXICITY
+    "ThresholdSettings",
+    __doc__="Server-wide threshold overrides; unset means the detector's calibrated default.",
+    **{name: (float | None, None) for name in NAMES},
+)
 
 
 class ReportSettings(BaseModel):

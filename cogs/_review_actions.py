@@ -23,7 +23,7 @@ from bot.domain import (
     CaseStatus,
     Decision,
     Post,
-    Review,
+    ReviewRecord,
     is_profile_post,
 )
 from bot.storage import CaseRepo, Database, GuildConfig, PostRepo, ReviewRepo
@@ -192,7 +192,7 @@ async def decide(db: Database, case: Case, moderator_id: str, plan: Plan) -> int
         if not await CaseRepo(db).transition(case.id, STATUS_AFTER[plan.decision], from_=allowed):
             return None
         reviews = ReviewRepo(db)
-        review_id = await reviews.add(Review(case_id=case.id, moderator_id=moderator_id, decision=plan.decision,
+        review_id = await reviews.add(ReviewRecord(case_id=case.id, moderator_id=moderator_id, decision=plan.decision,
                                              action=plan.action, note=None, created_at=db.clock()))
         await reviews.audit(case.guild_id, moderator_id, plan.decision.value, case.id, action=plan.action.value,
                             review_id=review_id, previous_status=case.status.value,

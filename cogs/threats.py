@@ -12,10 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.link_feeds import refresh as refresh_feeds
-from bot.storage.threats import LinkListRepo, ThreatRepo
-from bot.threats import load_context, load_global_lists, push_context
+from bot.storage.link_lists import LinkListRepo, ThreatRepo
+from bot.threat_context import load_context, load_global_lists, push_context
 from cogs._permissions import refuse_settings
-from models.impersonation import profile_subject
+from models.threats.impersonation import profile_subject
 
 if TYPE_CHECKING:
     from bot.client import GovmodBot

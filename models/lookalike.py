@@ -7,11 +7,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models.normalize import fold_confusables, strip_invisible
+from models.normalize import LEET, fold_confusables, strip_invisible
 
-# Characters scammers swap for letters in names and domains ("0penSea", "un1swap", "rn" for "m").
-_LEET = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-                       "@": "a", "$": "s", "!": "i", "|": "l", "€": "e"})
+# Characters scammers swap for letters in names and domains ("0penSea", "un1swap", "rn" for "m"): the text
+# normaliser's leet table, plus "9" for "g", which names and domains use ("9oogle") and prose does not.
+_LEET = str.maketrans({**LEET, "9": "g"})
 _MULTI = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Zero-width, bidi and other invisible format characters used to split words.
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f"
-                        "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
-_INVISIBLE_NOT_JOINERS = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b"
-                                   "\u200e\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+# Invisible characters, by kind: the one table the normaliser strips and the injection rules count.
+ZERO_WIDTH = "\u00ad\u034f\u180e\u200b\u200c\u200d\u200e\u200f\u2060-\u2064\ufeff"  # hide or split words
+BIDI = "\u202a-\u202e\u2066-\u2069"  # bidirectional embeddings, overrides and isolates
+FILLERS = "\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180d\u2065\u206a-\u206f\u3164\uffa0"  # blank letters, format marks
+VARIATION_SELECTORS = "\ufe00-\ufe0f"  # emoji presentation selectors: invisible, and ordinary in chat
+TAG_CHARACTERS = "\U000e0000-\U000e007f"  # Unicode tags: invisible twins of ASCII (tag smuggling)
+_JOINERS = "\u200c\u200d"  # ZWNJ/ZWJ: part of Persian, Indic and emoji spelling; split words only in Latin
+_INVISIBLE = re.compile(f"[{ZERO_WIDTH}{BIDI}{FILLERS}{VARIATION_SELECTORS}]")
+_INVISIBLE_NOT_JOINERS = re.compile(f"[{ZERO_WIDTH.replace(_JOINERS, '')}{BIDI}{FILLERS}{VARIATION_SELECTORS}]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Letters from other scripts that look like Latin ones (Unicode confusables, the common subset). They
@@ -37,11 +41,12 @@ _LATIN_LOOKALIKES = str.maketrans({
 })
 _ALL_CONFUSABLES = {**_CONFUSABLES, **_LATIN_LOOKALIKES}
 _LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
-_JOINERS = "\u200c\u200d"  # ZWNJ/ZWJ: part of Persian, Indic and emoji spelling; split words only in Latin
 
-# Leetspeak: only applied inside tokens that also contain letters ("1d1ot" folds, "2024" does not).
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
-                       "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
+# Leetspeak, the one table: in text only applied inside tokens that also contain letters ("1d1ot" folds,
+# "2024" does not); models.lookalike maps names and domains with it too.
+LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+        "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"}
+_LEET = str.maketrans(LEET)
 _TOKEN = re.compile(r"[^\s]+")
 _SEGMENT = re.compile(r"[A-Za-z0-9@$!|+€]+")
 _INTERIOR_LEET = re.compile(r"[A-Za-z][0134578@$!|+€]+[A-Za-z]")

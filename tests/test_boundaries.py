@@ -11,8 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ["models.types", "models.detector", "models.registry", "bot.domain", "bot.pipeline", "bot.storage",
         "bot.service", "bot.ingest", "bot.scan", "bot.reporting",
-        "bot.live", "bot.loader", "bot.settings", "models.normalize", "models.encoder", "models.toxicity",
-        "models.ai_text", "models.coordination"]
+        "bot.live", "bot.loader", "bot.settings", "models.normalize", "models.encoder", "models.toxicity.detector",
+        "models.ai_text.detector", "models.coordination.detector"]
 
 
 def test_core_never_imports_discord() -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.reporting.blocks import Block, Bullets, Chart, Heading, Para, Table
 from bot.reporting.model import NEW_ACCOUNT_DAYS, Outcomes, Totals, WeeklyReport
-from bot.reporting.threats import threat_blocks
+from bot.reporting.threat_section import threat_blocks
 from models.registry import spec
 
 _MD_SPECIAL = re.compile(r"([\\`*_~|<>\[\]#])")

@@ -21,7 +21,7 @@ from bot.domain import (
     MemberJoin,
     Post,
     Reaction,
-    Review,
+    ReviewRecord,
     Severity,
     Verdict,
 )
@@ -344,7 +344,7 @@ class ReviewRepo:
         """Bind to a database."""
         self.db = db
 
-    async def add(self, review: Review) -> int:
+    async def add(self, review: ReviewRecord) -> int:
         """Store a decision; return its id."""
         cur = await self.db.conn.execute(
             "INSERT INTO reviews (case_id, moderator_id, decision, action, note, created_at) VALUES (?,?,?,?,?,?)",
@@ -353,19 +353,19 @@ class ReviewRepo:
         )
         return int(cur.lastrowid or 0)
 
-    async def for_case(self, case_id: int) -> list[Review]:
+    async def for_case(self, case_id: int) -> list[ReviewRecord]:
         """Return the decisions on a case, oldest first."""
         async with self.db.conn.execute(
             "SELECT * FROM reviews WHERE case_id = ? ORDER BY id", (case_id,)
         ) as cur:
             rows = await cur.fetchall()
         return [
-            Review(case_id=r["case_id"], moderator_id=r["moderator_id"], decision=Decision(r["decision"]),
+            ReviewRecord(case_id=r["case_id"], moderator_id=r["moderator_id"], decision=Decision(r["decision"]),
                    action=Action(r["action"]), note=r["note"], created_at=_dt(r["created_at"]) or _EPOCH, id=r["id"])
             for r in rows
         ]
 
-    async def latest(self, case_id: int) -> Review | None:
+    async def latest(self, case_id: int) -> ReviewRecord | None:
         """Return the newest decision on a case (who closed it, and when), if any."""
         found = await self.for_case(case_id)
         return found[-1] if found else None

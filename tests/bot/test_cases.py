@@ -104,7 +104,7 @@ async def test_the_real_coordination_detector_merging_two_campaigns_leaves_one_c
 
     from bot.pipeline import BatchContext, Pipeline
     from bot.service import ScanService
-    from models.coordination import CoordinationDetector
+    from models.coordination.detector import CoordinationDetector
     from models.normalize import normalize
 
     def sock(author: str, text: str, at: datetime, pid: int) -> Post:

@@ -18,9 +18,9 @@ from bot.cli import main as cli_main
 from bot.domain import Post
 from bot.pipeline import BatchContext
 from bot.storage import Database
-from bot.storage.threats import LinkListRepo
-from bot.threats import load_context, load_global_lists
-from models.scam_link import ScamLinkDetector
+from bot.storage.link_lists import LinkListRepo
+from bot.threat_context import load_context, load_global_lists
+from models.threats.scam_link import ScamLinkDetector
 
 WHEN = datetime(2026, 3, 1, 12, tzinfo=UTC)
 POLKADOT = {"allow": ["polkadot.network", "vercel.app"], "deny": ["polkadot-claim.xyz", "dot-airdrop.xyz"]}

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.domain import Action, CaseStatus, Decision, Post, Review, Severity
+from bot.domain import Action, CaseStatus, Decision, Post, ReviewRecord, Severity
 from bot.storage import CaseRepo, Database, GuildRepo, PostRepo, ReviewRepo, StateRepo
 from bot.storage.migrations import MIGRATIONS
 
@@ -103,7 +103,7 @@ async def test_audit_log_is_append_only_and_reviews_round_trip() -> None:
             severity=Severity.HIGH, evidence={"summary": "insult"}, model_versions={})
         assert recorded is not None
         case_id = recorded.case_id
-        await reviews.add(Review(case_id, "mod1", Decision.CONFIRM, Action.DELETE, "rude", T0))
+        await reviews.add(ReviewRecord(case_id, "mod1", Decision.CONFIRM, Action.DELETE, "rude", T0))
         await reviews.audit("1", "mod1", "case.confirm", case_id, action="delete")
     (rev,) = await reviews.for_case(case_id)
     assert rev.decision is Decision.CONFIRM and rev.action is Action.DELETE and rev.moderator_id == "mod1"

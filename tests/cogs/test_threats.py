@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bot.domain import CaseStatus, is_profile_post
 from bot.storage import CaseRepo
-from bot.storage.threats import ThreatRepo
-from models.impersonation import ImpersonationDetector
-from models.scam_link import ScamLinkDetector
+from bot.storage.link_lists import ThreatRepo
+from models.threats.impersonation import ImpersonationDetector
+from models.threats.scam_link import ScamLinkDetector
 from tests.helpers import payloads as p
 from tests.helpers.govmod_fixtures import FakeToxicity, running
 from tests.helpers.interactions import click, slash
@@ -108,7 +108,7 @@ async def test_scheduled_feed_refresh_loads_a_deny_list_and_names_it_in_the_case
     import asyncio
     import json
 
-    from bot.storage.threats import LinkListRepo
+    from bot.storage.link_lists import LinkListRepo
     from tests.bot.test_link_feeds import feed_server_at
     from tests.helpers.govmod_fixtures import make_settings
 

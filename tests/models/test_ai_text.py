@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain import Post
 from bot.pipeline import BatchContext, PersistentDetector, Pipeline, Policy
-from models.ai_text import (
+from models.ai_text.detector import (
     AUTHOR_WINDOW,
     LONG_FLAG_WORDS,
     LONG_PATH_WORDS,
@@ -20,8 +20,8 @@ from models.ai_text import (
     AuthorRecord,
     author_logit,
 )
-from models.ai_text_long import LONG_NAMES, LinearHead, LongScorer
-from models.lm_features import STYLE_NAMES, word_count
+from models.ai_text.lm_features import STYLE_NAMES, word_count
+from models.ai_text.long import LONG_NAMES, LinearHead, LongScorer
 from models.normalize import normalize
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -315,7 +315,7 @@ def test_real_weights_rank_llm_governance_post_above_casual_human() -> None:
 
 
 def test_length_calibration_moves_each_bucket_threshold_onto_the_default() -> None:
-    from models.ai_text import calibrate_logits, length_bucket
+    from models.ai_text.detector import calibrate_logits, length_bucket
 
     assert length_bucket([0, 11, 12, 24, 25, 39, 40, 500]).tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
     buckets = [0.5, 1.0, 1.5, 3.0]
@@ -329,7 +329,7 @@ def test_length_calibration_moves_each_bucket_threshold_onto_the_default() -> No
 
 def _held_out_governance(n: int) -> list[str]:
     """Return n human governance texts of LONG_FLAG_WORDS+ words from the long-form test split (never trained on)."""
-    from models.longform_data import load_longform
+    from models.ai_text.longform_data import load_longform
 
     rows = [r for r in load_longform() if r.governance and r.split == "test" and r.words >= LONG_FLAG_WORDS]
     return [r.text for r in rows[:n]]

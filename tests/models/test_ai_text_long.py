@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.ai_text_long import (
+from models.ai_text.long import (
     CHUNK_AGG_NAMES,
     CHUNK_STRIDE,
     CHUNK_WORDS,

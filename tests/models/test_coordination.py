@@ -11,9 +11,9 @@ import pytest
 
 from bot.domain import DetectorOutput, MemberJoin, Post, Reaction
 from bot.pipeline import BatchContext, StatefulDetector
-from models.coordination import CoordinationDetector
-from models.coordination_score import CoordinationConfig
-from models.minhash import LSHIndex, MinHasher, canonical, jaccard, shingles
+from models.coordination.detector import CoordinationDetector
+from models.coordination.minhash import LSHIndex, MinHasher, canonical, jaccard, shingles
+from models.coordination.score import CoordinationConfig
 from models.normalize import normalize
 
 T0 = datetime(2025, 5, 1, 12, tzinfo=UTC)
@@ -257,7 +257,7 @@ def test_memory_stays_bounded_over_100k_posts() -> None:
 
 @pytest.mark.slow
 def test_real_paraphrases_cluster_with_the_real_encoder() -> None:
-    from models.coordination_simtext import TALKING_POINTS
+    from models.coordination.simtext import TALKING_POINTS
     from models.encoder import Encoder
 
     det = CoordinationDetector.load()

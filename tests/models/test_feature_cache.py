@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.feature_cache import cached_rows
+from models.training.feature_cache import cached_rows
 
 
 def test_each_distinct_text_is_computed_once_and_rows_keep_their_order(tmp_path: Path) -> None:

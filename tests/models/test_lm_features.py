@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.lm_features import LM_NAMES, STYLE_NAMES, strip_platform, style_features, word_count
+from models.ai_text.lm_features import LM_NAMES, STYLE_NAMES, strip_platform, style_features, word_count
 
 
 def col(name: str) -> int:
@@ -61,7 +61,7 @@ def test_emoji_counted_after_url_removed() -> None:
 
 @pytest.mark.slow
 def test_smollm_statistics_prefer_fluent_text() -> None:
-    from models.lm_features import LmScorer
+    from models.ai_text.lm_features import LmScorer
 
     scorer = LmScorer()
     feats = scorer.features([

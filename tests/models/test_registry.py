@@ -7,7 +7,7 @@ import importlib
 from bot.alerts import LABELS
 from bot.loader import DETECTORS
 from bot.reporting.model import DETECTORS as REPORTED
-from bot.reporting.threats import THREAT_DETECTORS
+from bot.reporting.threat_section import THREAT_DETECTORS
 from bot.service import PROFILE_DETECTORS, group_key
 from bot.settings import Settings
 from models.registry import NAMES, REGISTRY, Grouping, Section, grouping

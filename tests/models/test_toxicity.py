@@ -13,11 +13,12 @@ from transformers import BertConfig, BertModel
 
 from bot.domain import Post
 from bot.pipeline import BatchContext, Detector, Pipeline, Policy
+from models.metrics import auroc
 from models.normalize import normalize
-from models.toxicity import META_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ToxicityDetector, combine, describe
-from models.toxicity_branch import ToxicityBranch, load_branch, merge_state, save_branch
-from models.toxicity_lora import LoRALinear, add_lora, logits_of, stored_tensors
-from models.train_toxicity import auroc, prf_at, source_weights
+from models.toxicity.branch import ToxicityBranch, load_branch, merge_state, save_branch
+from models.toxicity.detector import META_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ToxicityDetector, combine, describe
+from models.toxicity.lora import LoRALinear, add_lora, logits_of, stored_tensors
+from models.toxicity.train import prf_at, source_weights
 
 
 def _post(i: int, content: str) -> Post:
@@ -129,7 +130,7 @@ def test_save_and_load_the_branch_over_a_base_model(tmp_path: Path) -> None:
     config = _tiny_config()
     BertModel(config).save_pretrained(tmp_path / "base")
     branch = ToxicityBranch(config, tap=2)
-    from models.toxicity_branch import base_layer_state
+    from models.toxicity.branch import base_layer_state
 
     branch.load_state_dict(base_layer_state(tmp_path / "base", 2, 3), strict=False)
     add_lora(branch.layers, rank=2, scale=1.0, generator=torch.Generator().manual_seed(0))
@@ -230,7 +231,7 @@ def test_toxic_ranks_above_neutral(real: tuple[ToxicityDetector, object]) -> Non
     assert scores[len(toxic):].max() < real[0].default_threshold
 
 
-# Written for this test, not taken from the templates the branch trains on (models/identity_templates.py).
+# Written for this test, not taken from the templates the branch trains on (models/toxicity/identity_templates.py).
 IDENTITY_NEUTRAL = [
     "I'm a gay man and I'll be voting yes on AIP-42",
     "bisexual people exist",
@@ -281,7 +282,7 @@ def test_pipeline_batch_with_empty_and_huge_post(real: tuple[ToxicityDetector, o
 
 @pytest.mark.slow
 def test_training_learns_a_toy_task_from_tap_states(real: tuple[ToxicityDetector, object]) -> None:
-    from models.train_toxicity import Recipe, Rows, fit_branch, predict_logits
+    from models.toxicity.train import Recipe, Rows, fit_branch, predict_logits
 
     _, encoder = real
     rude = [f"you are {a} {b}" for a in ("an idiot", "a moron", "a clown", "pathetic")

@@ -12,7 +12,7 @@ from bot.reporting.render_md import render_markdown
 from bot.reporting.weeks import week_of
 from bot.service import ScanService
 from bot.storage import Database
-from models.scam_link import ScamLinkDetector
+from models.threats.scam_link import ScamLinkDetector
 
 
 async def test_threat_section_lists_scam_link_cases(tmp_path: Path) -> None:

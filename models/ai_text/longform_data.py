@@ -1,0 +1,164 @@
+"""Load the long-form AI/human corpus and its cached features (chunk embeddings, SmolLM2 statistics).
+
+Data: ../shared/data/ai_text/longform/longform.csv (read in place). Generator labels are folded into
+model families so that leave-one-generator-out really hides a model (GPT-3.5 appears under four labels
+across sources); domains are folded into groups for leave-one-domain-out. Rows whose AI text opens
+with an assistant give-away ("Sure, here's...") are dropped: they would teach a shortcut.
+
+`python -m models.ai_text.longform_data [--lm] [--limit N]` fills the caches under models/cache/ai_text/
+in blocks, so a long extraction can be stopped and resumed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.ai_text.lm_features import word_count
+from models.ai_text.long import chunk_texts
+from models.ai_text.train import _encode, cached_rows
+from models.normalize import normalize
+from models.training import datasets
+
+log = logging.getLogger(__name__)
+
+LM_TOKENS = 192  # SmolLM2 reads the first 192 tokens of a long post (cost grows with length)
+BLOCK = 400
+SAMPLE_SEED = 13
+DEFAULT_DOCS = 3000  # seeded sample of the 5,864 texts: all their MiniLM windows take ~2 h on a busy 2-core box
+GOVERNANCE_PREFIXES = ("dao_", "governance_", "protocol_")
+_FAMILIES = {
+    "gpt-3.5-turbo-0613": "gpt-3.5", "gpt-3.5-turbo": "gpt-3.5", "gpt-3.5-turbo (MixSet)": "gpt-3.5",
+    "chatgpt (MixSet)": "gpt-3.5", "gpt-4": "gpt-4", "text-davinci-003": "text-davinci-003",
+    "davinci (GPT-3 base)": "davinci", "flan-t5-xxl": "flan-t5-xxl", "dolly": "dolly",
+    "stablelm": "stablelm", "chatglm": "chatglm",
+}
+FAMILIES = ("gpt-3.5", "gpt-4", "text-davinci-003", "davinci", "flan-t5-xxl", "dolly", "stablelm", "chatglm")
+
+
+@dataclass(frozen=True, slots=True)
+class LongRow:
+    """One long-form text with its provenance."""
+
+    text: str  # raw, newlines kept
+    norm: str  # normalised scoring text
+    label: int  # 1 = LLM-written
+    family: str  # generator family, or "human"
+    generator: str
+    domain: str
+    domain_group: str
+    source: str
+    split: str
+    pair_id: str
+    words: int
+
+    @property
+    def governance(self) -> bool:
+        """Return whether this is human governance prose (proposals, polls, call summaries...)."""
+        return self.label == 0 and self.domain.startswith(GOVERNANCE_PREFIXES)
+
+
+def domain_group(domain: str) -> str:
+    """Fold a domain label into a group for leave-one-domain-out (L2R's 19 and MixSet's QA sets each one)."""
+    if domain.startswith(GOVERNANCE_PREFIXES):
+        return "governance"
+    if domain.startswith("l2r_"):
+        return "l2r_rewrites"
+    if domain in ("mixset_truthfulqa", "mixset_narrativeqa", "mixset_squad1"):
+        return "mixset_qa"
+    if domain.startswith("mixset_"):
+        return "mixset_human_genres"
+    return domain
+
+
+def sample_order(n: int) -> np.ndarray:
+    """Return the seeded order in which rows are sampled (and their features extracted)."""
+    return np.random.default_rng(SAMPLE_SEED).permutation(n)
+
+
+def load_sample(docs: int = DEFAULT_DOCS) -> list[LongRow]:
+    """Return the first `docs` rows of the seeded sample order (all rows if docs is 0), in file order."""
+    rows = load_longform()
+    if not docs or docs >= len(rows):
+        return rows
+    return [rows[i] for i in sorted(sample_order(len(rows))[:docs])]
+
+
+def load_longform() -> list[LongRow]:
+    """Return the long-form rows (assistant give-away openers dropped)."""
+    path = datasets.data_root() / "ai_text" / "longform" / "longform.csv"
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["opener_tell"]:
+                continue
+            label = int(r["label"])
+            family = _FAMILIES.get(r["generator"], r["generator"]) if label else "human"
+            norm = normalize(r["text"])
+            rows.append(LongRow(r["text"], norm, label, family, r["generator"], r["domain"],
+                                domain_group(r["domain"]), r["source"], r["split"], r["pair_id"], word_count(norm)))
+    return rows
+
+
+def chunk_embeddings(norms: Sequence[str]) -> list[np.ndarray]:
+    """Return each text's (chunks, 384) MiniLM embeddings, cached per chunk."""
+    chunks = [chunk_texts(t) for t in norms]
+    flat = [c for cs in chunks for c in cs]
+    blocks = [cached_rows(flat[i : i + BLOCK * 3], "minilm_long", _encode) for i in range(0, len(flat), BLOCK * 3)]
+    rows = np.concatenate(blocks) if blocks else np.zeros((0, 384), np.float32)
+    out, pos = [], 0
+    for cs in chunks:
+        out.append(rows[pos : pos + len(cs)])
+        pos += len(cs)
+    return out
+
+
+def lm_features(norms: Sequence[str]) -> np.ndarray:
+    """Return SmolLM2 statistics of texts (first LM_TOKENS tokens), cached; the LM loads on a miss only."""
+    from models.ai_text.lm_features import LmScorer
+
+    scorer: list[LmScorer] = []
+
+    def compute(batch: list[str]) -> np.ndarray:
+        if not scorer:
+            scorer.append(LmScorer(max_tokens=LM_TOKENS, batch_size=8))
+        return scorer[0].features(batch)
+
+    parts = [cached_rows(list(norms[i : i + BLOCK]), f"smollm2_{LM_TOKENS}", compute)
+             for i in range(0, len(norms), BLOCK)]
+    return np.concatenate(parts) if parts else np.zeros((0, 5), np.float32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fill the feature caches for the long-form corpus (all rows, or the first N of a seeded order)."""
+    p = argparse.ArgumentParser(prog="python -m models.ai_text.longform_data", description=__doc__.splitlines()[0])
+    p.add_argument("--lm", action="store_true", help="also compute the SmolLM2 statistics")
+    p.add_argument("--limit", type=int, default=0, help="only this many rows (seeded sample), to time the cost")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    import torch
+
+    torch.set_num_threads(2)
+    rows = load_longform()
+    order = sample_order(len(rows))
+    if args.limit:
+        order = order[: args.limit]
+    norms = [rows[i].norm for i in order]
+    t = time.perf_counter()
+    n_chunks = sum(len(e) for e in chunk_embeddings(norms))
+    print(f"minilm: {len(norms)} docs, {n_chunks} chunks, {time.perf_counter() - t:.1f} s")
+    if args.lm:
+        t = time.perf_counter()
+        lm_features(norms)
+        print(f"smollm2 ({LM_TOKENS} tokens): {len(norms)} docs, {time.perf_counter() - t:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

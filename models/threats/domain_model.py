@@ -1,0 +1,140 @@
+"""The phishing-domain model: a hashed linear model over host tokens, with evidence in plain words."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.threats.domain_features import BrandIndex, host_tokens, split_host, token_indices
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_FILE = "scam_domain.npz"
+META_FILE = "scam_domain.json"
+FEATURES_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DomainScore:
+    """How likely a host is a phishing host, and which parts of it say so."""
+
+    host: str
+    probability: float
+    reasons: tuple[str, ...]
+
+
+def describe(token: str, host: str) -> str | None:
+    """Return a token's meaning in plain words (None for tokens not worth showing)."""
+    kind, _, value = token.partition(":")
+    parts = split_host(host)
+    if kind == "tl":
+        return f"it ends in .{value}, an ending that is cheap and common on new scam sites"
+    if kind == "t" and "." in value:
+        return f"it is hosted on {value}, where anyone can publish a site for free"
+    if kind == "fh":
+        return f"free hosting: anyone can put up {parts.host} in minutes"
+    if kind == "b":
+        return None  # named with the brand by DomainModel.reasons
+    if kind == "v":
+        return f"the word {value!r} in the address (typical of claim / airdrop / wallet lures)"
+    if kind == "hy" and value not in ("0", "1"):
+        return f"{value} hyphens joining words in the address"
+    if kind == "dg" and value not in ("0", "1"):
+        return "digits mixed into the name"
+    if (kind == "cons" and int(value) >= 5) or (kind == "ent" and int(value) >= 8):
+        return "a random-looking string of letters"
+    if kind == "puny":
+        return "the address uses encoded non-Latin characters (xn--)"
+    if kind == "sublen" and int(value) >= 3:
+        return "a long generated subdomain"
+    if kind == "g":
+        return "letter patterns common in scam addresses"
+    return None
+
+
+class DomainModel:
+    """Score hosts with the hashed linear model trained by `govmod train scam_link`."""
+
+    def __init__(self, weight: np.ndarray, bias: float, meta: dict[str, Any]) -> None:
+        """Keep the weights (one per hash bucket) and metadata (dim, brands, threshold)."""
+        self.weight = np.asarray(weight, dtype=np.float32)
+        self.bias = float(bias)
+        self.meta = dict(meta)
+        self.dim = int(meta["dim"])
+        if self.weight.shape != (self.dim,):
+            raise ValueError(f"scam domain weights have shape {self.weight.shape}, expected ({self.dim},)")
+        if int(meta.get("features_version", 0)) != FEATURES_VERSION:
+            raise ValueError("scam domain weights were trained on other features; run `govmod train scam_link`")
+        self.brands = BrandIndex.build(meta.get("brands", ()), meta.get("brand_domains", ()))
+        self.threshold = float(meta.get("threshold", 0.5))
+        self.version = str(meta.get("version", "scam_domain-unknown"))
+
+    @classmethod
+    def load(cls, folder: Path) -> DomainModel | None:
+        """Load the model from a weights folder; None if it has not been trained."""
+        if not (folder / WEIGHTS_FILE).exists():
+            return None
+        with np.load(folder / WEIGHTS_FILE) as data:
+            weight, bias = data["w"], float(data["b"])
+        return cls(weight, bias, json.loads((folder / META_FILE).read_text(encoding="utf-8")))
+
+    def tokens(self, host: str) -> list[str]:
+        """Return the feature tokens of a host."""
+        return host_tokens(host, self.brands)
+
+    def margin(self, host: str) -> float:
+        """Return the linear score (log-odds) of a host."""
+        idx = token_indices(self.tokens(host), self.dim)
+        return float(self.weight[idx].sum()) + self.bias
+
+    def probability(self, host: str) -> float:
+        """Return the probability that a host is a phishing host."""
+        return float(1.0 / (1.0 + np.exp(-self.margin(host))))
+
+    def score(self, host: str, max_reasons: int = 3) -> DomainScore:
+        """Return the probability and the strongest reasons in plain words."""
+        tokens = self.tokens(host)
+        prob = float(1.0 / (1.0 + np.exp(-(float(self.weight[token_indices(tokens, self.dim)].sum()) + self.bias))))
+        return DomainScore(host, prob, self.reasons(host, tokens, max_reasons))
+
+    def reasons(self, host: str, tokens: list[str], limit: int) -> tuple[str, ...]:
+        """Return the plain-word meanings of the tokens that push the score up most (n-grams summed as one)."""
+        seen: dict[str, float] = {}
+        grams: list[tuple[float, str]] = []
+        for token in set(tokens):
+            weight = float(self.weight[token_indices([token], self.dim)[0]])
+            if token.startswith("g:"):
+                grams.append((weight, token[2:].strip("<>")))
+                continue
+            text = describe(token, host)
+            if text and weight > 0.15:
+                seen[text] = max(seen.get(text, 0.0), weight)
+        brand = self.brand_reason(host)
+        if brand:
+            seen[brand] = 99.0
+        strong = sorted((g for g in grams if g[0] > 0.15), reverse=True)
+        if strong:
+            examples = ", ".join(repr(g) for _, g in strong[:2])
+            seen[f"letter patterns common in scam addresses ({examples})"] = sum(w for w, _ in strong) / 3
+        return tuple(t for t, _ in sorted(seen.items(), key=lambda kv: -kv[1])[:limit])
+
+    def brand_reason(self, host: str) -> str | None:
+        """Return which brand the host imitates and how, in plain words (None if it imitates none)."""
+        parts = split_host(host)
+        body = f"{parts.subdomain}.{parts.label}" if parts.subdomain else parts.label
+        words = [a for w in re.split(r"[.\-_]+", body) if w for a in re.split(r"\d+", w) if len(a) >= 2]
+        found = self.brands.match(parts, words)
+        if found is None:
+            return None
+        kind, name = found
+        if kind == "exact":
+            return f"uses the brand name {name!r} on {parts.registrable}, a domain {name} does not own"
+        if kind == "near":
+            return f"misspells the brand {name!r}"
+        return f"hides the brand {name!r} inside a longer name"

@@ -1,0 +1,127 @@
+"""Evaluate scam links on real domains listed after the training cut-off, with no list look-up; then on posts.
+
+1. Domains: every phishing host of ../shared/data/threats/phishing_domains listed on or after the cut-off
+   the shipped model was trained with (the last three months of the data, never read by training), against
+   the legitimate hosts of the test part (20% by registrable domain, never read by training). Scored by the
+   shipped domain model alone and by the full detector on a bare link in a neutral post, with every block and
+   allow list emptied (no list look-up counted). Reported per source and per month.
+2. Posts: the hand-written posts of models/data/scam_link/test.jsonl (lists, lures and account age included).
+
+Run: govmod eval scam_link [--data PATH] [--threshold T] [--skip-domains]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from models.detector import BatchContext
+from models.metrics import auroc_of
+from models.normalize import normalize
+from models.paths import DATA_DIR
+from models.threats.eval_common import read_jsonl, report
+from models.threats.guild_context import GuildThreatContext
+from models.threats.scam_link import ScamLinkDetector
+from models.types import Post
+
+DATA = DATA_DIR / "scam_link" / "test.jsonl"
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+RECALL_TARGET, FPR_TARGET = 0.70, 0.01
+
+
+def list_free(det: ScamLinkDetector) -> ScamLinkDetector:
+    """Return the detector with every list emptied: no block list, no known or allowed domains."""
+    det.blocklist = frozenset()
+    det.known = frozenset()
+    det.set_lists({}, {})
+    return det
+
+
+def _bare_post_scores(det: ScamLinkDetector, hosts: list[str]) -> np.ndarray:
+    posts = [Post(id=str(i), channel_id="c", author_id="1", content=f"have a look https://{h}/", created_at=WHEN,
+                  guild_id="g", author_created_at=WHEN - timedelta(days=400)) for i, h in enumerate(hosts)]
+    texts = [normalize(p.content) for p in posts]
+    return np.array([o.score for o in det.score(posts, BatchContext(texts, None))])
+
+
+def domains_eval(threshold: float | None) -> bool:
+    """Score the post-cut-off phishing hosts and the test legitimate hosts; print per source; return targets met."""
+    from models.threats.train_scam_link import negative_part, read_domains
+
+    det = list_free(ScamLinkDetector.load())
+    model = det.domain_model
+    if model is None:
+        print("scam_link: no domain model in models/weights (run `govmod train scam_link`)", file=sys.stderr)
+        return False
+    cutoff = str(model.meta["cutoff"])
+    rows = read_domains()
+    pos = [r for r in rows if r.label and r.listed_on >= cutoff]
+    neg = [r for r in rows if not r.label and negative_part(r.domain) == "test"]
+    thr = threshold if threshold is not None else model.threshold
+    pos_p = np.array([model.probability(r.domain) for r in pos])
+    neg_p = np.array([model.probability(r.domain) for r in neg])
+    print(f"domain model {model.version}: trained on listings before {cutoff}; test: {len(pos)} phishing hosts "
+          f"listed {cutoff} .. {max(r.listed_on for r in pos)}, {len(neg)} legitimate hosts; threshold {thr:.4f}")
+    recall, fpr = float((pos_p >= thr).mean()), float((neg_p >= thr).mean())
+    print(f"domain model alone: recall {recall:.3f}, legitimate flagged {fpr:.4f}, AUROC {auroc_of(pos_p, neg_p):.3f}")
+    _per_group("phishing source", [r.source for r in pos], pos_p >= thr)
+    _per_group("month", [r.listed_on[:7] for r in pos], pos_p >= thr)
+    _per_group("legitimate source", [r.source for r in neg], neg_p >= thr)
+    post_pos = _bare_post_scores(det, [r.domain for r in pos])
+    post_neg = _bare_post_scores(det, [r.domain for r in neg])
+    dthr = det.default_threshold
+    print(f"full detector, bare link in a neutral post from a 400-day-old account, no lists (threshold {dthr:.2f}): "
+          f"recall {float((post_pos >= dthr).mean()):.3f}, legitimate flagged {float((post_neg >= dthr).mean()):.4f}, "
+          f"AUROC {auroc_of(post_pos, post_neg):.3f}")
+    for r, s in sorted(zip(neg, neg_p, strict=True), key=lambda t: -t[1])[:8]:
+        print(f"  top legitimate {s:.4f}: {r.domain} ({r.source}) {model.score(r.domain).reasons[:2]}")
+    ok = recall >= RECALL_TARGET and fpr <= FPR_TARGET
+    print(f"target recall >= {RECALL_TARGET} at <= {FPR_TARGET} legitimate flagged: {'met' if ok else 'NOT met'}")
+    return ok
+
+
+def _per_group(title: str, keys: list[str], flagged: np.ndarray) -> None:
+    by: dict[str, list[bool]] = defaultdict(list)
+    for key, hit in zip(keys, flagged, strict=True):
+        for part in key.split("|"):
+            by[part].append(bool(hit))
+    for key in sorted(by):
+        values = by[key]
+        print(f"  {title:18s} {key:26s} {len(values):6d} rows, flagged {float(np.mean(values)):.3f}")
+
+
+def posts_eval(path: Path, threshold: float | None) -> None:
+    """Score every hand-written example as a post in a guild with its allow list and print precision and recall."""
+    rows = read_jsonl(path)
+    det = ScamLinkDetector.load()
+    scores = []
+    for i, row in enumerate(rows):
+        guild = f"g{i}"
+        det.configure(guild, GuildThreatContext(allow_domains=frozenset(row.get("allow", ())),
+                                                block_domains=frozenset(row.get("block", ()))))
+        post = Post(id=str(i), channel_id="c", author_id="1", content=row["text"], created_at=WHEN, guild_id=guild,
+                    author_created_at=WHEN - timedelta(days=float(row.get("account_age_days", 365))))
+        scores.append(det.score([post], BatchContext([normalize(row["text"])], None))[0].score)
+    report("scam_link (hand-written posts, lists on)", rows, scores,
+           threshold if threshold is not None else det.default_threshold)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both evaluations; exit 1 if the domain targets are missed."""
+    ap = argparse.ArgumentParser(prog="govmod eval scam_link")
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--threshold", type=float, default=None, help="domain-model threshold (default: shipped)")
+    ap.add_argument("--skip-domains", action="store_true")
+    args = ap.parse_args(argv)
+    ok = True if args.skip_domains else domains_eval(args.threshold)
+    posts_eval(args.data, None)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

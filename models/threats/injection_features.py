@@ -1,0 +1,204 @@
+"""Rule features of prompt injection aimed at AI agents: instructions, fake system prompts, hidden payloads."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.normalize import BIDI, TAG_CHARACTERS, ZERO_WIDTH
+
+_F = re.IGNORECASE | re.DOTALL
+RULES: dict[str, re.Pattern[str]] = {
+    "ignore_instructions": re.compile(
+        r"\b(?:ignore|disregard)\s+(?:all\s+)?(?:of\s+)?(?:the\s+|everything\s+)?above\b|\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,30}\b(?:previous|prior|above|earlier|all|your|"
+        r"any|the|system|original)\b.{0,25}\b(?:instructions?|rules|prompts?|directives?|guidelines|guardrails|"
+        r"constraints|policies|context|programming)\b", _F),
+    "system_prompt": re.compile(
+        r"\bnew\s+(?:system\s+)?(?:prompt|instructions?|directives?)\b|\bsystem\s*(?:prompt|message|override)\s*:"
+        r"|\[\s*(?:system|inst|admin)\s*\]|<\|?\s*(?:im_start|system|endoftext)|#{2,}\s*(?:system|instruction)"
+        r"|\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you)\b|\bdeveloper\s+mode\b|\bjailbr(?:eak|oken)\s+mode\b"
+        r"|\bend\s+of\s+(?:system\s+)?(?:prompt|instructions)\b|</?(?:system|instructions?)>", _F),
+    "roleplay_authority": re.compile(
+        r"\b(?:act|pretend|roleplay|role-play|behave|respond|operate)\s+(?:as|like)\s+(?:if\s+you\s+(?:are|were)\s+)?"
+        r"(?:the\s+|an?\s+)?(?:treasury|admin|administrator|multisig|safe|owner|signer|governor|executor|"
+        r"council|root|operator|dao)\b|\byou\s+are\s+(?:now\s+)?(?:the\s+)?(?:dao\s+)?(?:treasury|multisig|admin|signer|executor|owner)\b"
+        r"|\b(?:i\s+am|this\s+is)\s+(?:the\s+)?(?:admin|owner|core\s+team|dao\s+admin|your\s+(?:developer|operator|"
+        r"creator))\b|\bauthori[sz]ed\s+by\s+(?:the\s+)?(?:admins?|core\s+team|council|multisig|dao)\b", _F),
+    "action_request": re.compile(
+        r"\b(?:transfer|send|approve|execute|sign|release|withdraw|pay\s*out|disburse|bridge|queue|"
+        r"call\s+approvetransfer|mint)\b.{0,60}(?:\b(?:funds|tokens|treasury|balance|eth|usdc|usdt|dai|weth|arb|op|"
+        r"all|everything|wallet|allowance|proposal|transaction|tx)\b|0x[0-9a-f]{6,}|\d[\d,.]*\s*(?:k|m)?\b)", _F),
+    "addresses_agent": re.compile(
+        r"(?:^|[\n.!?]\s*)(?:dear\s+|hey\s+|hi\s+|hello\s+|attention\s+|note\s+to\s+(?:the\s+)?)?(?:ai|agent|assistant|bot|llm|gpt|"
+        r"chat\s*gpt|bard|gemini|"
+        r"claude|model|governance\s+(?:agent|bot|ai)|delegate\s+(?:agent|bot|ai))\b\s*[,:]|@\w*(?:agent|ai|bot)\b"
+        r"|\b(?:if\s+you\s+are\s+an?\s+(?:ai|llm|agent|language\s+model)|to\s+any\s+(?:ai|agent|llm))", _F),
+    "urgency": re.compile(r"\b(?:immediately|right\s+now|urgent(?:ly)?|without\s+(?:asking|confirmation|checking|"
+                          r"review)|do\s+not\s+(?:ask|tell|mention|log|report)|no\s+need\s+to\s+(?:confirm|verify))\b",
+                          _F),
+    "jailbreak_persona": re.compile(
+        r"\b(?:do\s+anything\s+now|DAN\b|developer\s+mode|(?:stay|remain|break)\s+(?:in|out\s+of)\s+character"
+        r"|(?:not|never)\s+(?:be\s+)?(?:bound|restricted|limited)\s+by|without\s+(?:any\s+)?(?:restrictions|"
+        r"censorship|filters?|limits|morals|ethics)|no\s+(?:ethical|moral)?\s*(?:restrictions|guidelines|limits|"
+        r"filters|boundaries|censorship)|(?:un|non-?)(?:filtered|censored|restricted)\s+(?:ai|mode|model|response)"
+        r"|\bamoral\b|content\s+polic(?:y|ies)|openai(?:'s)?\s+(?:rules|policies|guidelines)"
+        r"|(?:two|both|dual)\s+(?:different\s+)?(?:separate\s+)?(?:responses|answers|ways|personalities)\b"
+        r"|\byou\s+(?:will|must|shall|are\s+going\s+to)\s+(?:now\s+)?(?:act|pretend|play|simulate|roleplay|become)\b"
+        r"|\blet'?s\s+play\s+a\s+game\b|\bhypothetical\s+(?:ai|response|scenario)\b)", re.IGNORECASE | re.DOTALL),
+    "extraction": re.compile(
+        r"\b(?:repeat|print|reveal|show|output|display|disclose|leak|recite|dump|spell\s+out|write\s+(?:down|out)"
+        r"|tell\s+me|list|format|translate|summari[sz]e)\b.{0,40}\b(?:(?:your|prior|previous|above|initial|hidden|"
+        r"original|the\s+(?:above|previous|prior|hidden|initial|original|secret))\s+(?:\w+\s+){0,2}"
+        r"(?:instructions|prompt|rules|directives|text|words|context)"
+        r"|(?:words|text|instructions|everything|prompt)\s+(?:above|before\s+this)"
+        r"|system\s+prompt|(?:the\s+)?(?:password|access\s+code|secret\s+(?:key|word|code)))\b", _F),
+    "hijack_output": re.compile(
+        r"\baccess\s+granted\b|\b(?:say|print|output|respond\s+(?:only\s+)?with|reply\s+(?:only\s+)?with|"
+        r"begin\s+your\s+(?:reply|response)\s+with|prefix\s+your\s+response)\b\s*[:\"'\[]", _F),
+    "task_hijack": re.compile(
+        r"\b(?:important|urgent)\s+(?:message|instructions?|notice|update)\b.{0,80}\b(?:you|assistant|ai|agent)\b"
+        r"|\bbefore\s+(?:you\s+)?(?:can\s+)?(?:solve|complete|continue|finish|answer|do)\b.{0,40}\btask\b"
+        r"|\binstead\s+of\s+(?:the|your)\s+(?:original\s+)?(?:task|request)|\bafter\s+you\s+do\s+that\b"
+        r"|\bstrictly\s+(?:adhere|follow)\b.{0,30}\binstructions?", _F),
+    "topic_discussion": re.compile(r"\bprompt[\s-]+injections?\b|\bjailbreaks?\b|\b(?:attack|example|payload|"
+                                   r"red[\s-]team|mitigat\w*|sanitiz\w*|guard\w*)\b", _F),
+}
+_CODE_BLOCK = re.compile(r"```[^\n`]*\n?(.*?)```|`([^`\n]{12,})`", re.DOTALL)
+_SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
+_HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+# Pasted content: Discord quotes ("> ", ">>> " to the end) and forwarded / original-message sections.
+_QUOTE_ALL = re.compile(r"(?:^|\n)>>>\s?(.*)\Z", re.DOTALL)
+_QUOTE_LINES = re.compile(r"(?:^>(?!>)\s?.*(?:\n|$))+", re.MULTILINE)
+_FORWARDED = re.compile(r"(?:-{2,}\s*(?:forwarded|original)\s+message\s*-{2,}|begin\s+forwarded\s+message:?"
+                        r"|^fwd?:)(.*)", re.IGNORECASE | re.DOTALL | re.MULTILINE)
+_ZERO_WIDTH = re.compile(f"[{ZERO_WIDTH}{TAG_CHARACTERS}]")  # emoji variation selectors are not hiding anything
+_BIDI = re.compile(f"[{BIDI}]")
+_B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_HEX_PAYLOAD = re.compile(r"\b(?:[0-9a-fA-F]{2}){16,}\b")
+_TAG_CHARS = re.compile("[\U000e0020-\U000e007e]")
+INSTRUCTION_RULES = ("ignore_instructions", "system_prompt", "roleplay_authority", "action_request",
+                     "jailbreak_persona", "extraction", "hijack_output", "task_hijack")
+FEATURE_NAMES = (*RULES, "hidden_block", "zero_width", "encoded_payload", "tag_smuggling", "quoted_instruction")
+# A phrase in quotation marks is usually being talked about ("someone wrote 'ignore previous instructions'").
+_QUOTED = re.compile(r"(?:(?<=[\s(])|^)[\"'“‘]([^\"'“”‘’\n]{3,200})[\"'”’](?=[\s.,;:!?)]|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionFeatures:
+    """Which injection rules fired on one post, the hidden or decoded text that carried them, and a vector."""
+
+    fired: tuple[str, ...]
+    hidden: tuple[str, ...]  # text recovered from code blocks, spoilers, comments, base64 or tag characters
+    vector: np.ndarray  # float32, one entry per FEATURE_NAMES
+
+    def describe(self) -> list[str]:
+        """Return the fired rules in plain words."""
+        return [DESCRIPTIONS[name] for name in self.fired if name in DESCRIPTIONS]
+
+
+DESCRIPTIONS = {
+    "ignore_instructions": "tells an AI to ignore or override its previous instructions",
+    "system_prompt": "poses as a new system prompt or changes the AI's role",
+    "roleplay_authority": "asks an AI to act as (or claims to be) the treasury, an admin or a signer",
+    "action_request": "asks for a transfer, approval or execution of funds or transactions",
+    "addresses_agent": "speaks directly to an AI agent or bot",
+    "urgency": "pushes the agent to act at once without checks",
+    "jailbreak_persona": "asks an AI to drop its rules (an unrestricted persona, 'developer mode', no filters)",
+    "extraction": "asks an AI to reveal its hidden instructions, system prompt or a secret",
+    "hijack_output": "dictates the AI's exact reply ('say ...', 'access granted')",
+    "task_hijack": "slips a new task in front of the one the AI was given ('important message', 'before the task')",
+    "hidden_block": "carries instructions inside pasted content (code block, spoiler, comment, quote, forwarded text)",
+    "zero_width": "contains invisible (zero-width or bidi) characters",
+    "encoded_payload": "carries instructions encoded in base64 or hex",
+    "tag_smuggling": "hides text in invisible Unicode tag characters",
+    "quoted_instruction": "quotes an instruction to an AI (often a discussion of one)",
+}
+
+
+def _decode_b64(token: str) -> str | None:
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text)
+    return text if text and printable / len(text) > 0.95 and " " in text else None
+
+
+def _decode_hex(token: str) -> str | None:
+    try:
+        text = bytes.fromhex(token).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return text if " " in text and all(ch.isprintable() or ch.isspace() for ch in text) else None
+
+
+def hidden_texts(raw: str) -> tuple[list[str], list[str], list[str]]:
+    """Return (blocks, decoded payloads, tag-smuggled text) hidden in a post."""
+    blocks = [m.group(1) or m.group(2) or "" for m in _CODE_BLOCK.finditer(raw)]
+    blocks += [m.group(1) for m in _SPOILER.finditer(raw)] + [m.group(1) for m in _HTML_COMMENT.finditer(raw)]
+    blocks += [m.group(1) for m in _QUOTE_ALL.finditer(raw)] + [m.group(1) for m in _FORWARDED.finditer(raw)]
+    blocks += [re.sub(r"(?m)^>\s?", "", m.group(0)) for m in _QUOTE_LINES.finditer(raw)]
+    decoded = [t for m in _B64.finditer(raw) if (t := _decode_b64(m.group(0)))]
+    decoded += [t for m in _HEX_PAYLOAD.finditer(raw) if (t := _decode_hex(m.group(0)))]
+    tags = "".join(chr(ord(ch) - 0xE0000) for ch in _TAG_CHARS.findall(raw))
+    return blocks, decoded, [tags] if tags.strip() else []
+
+
+def _fires(text: str) -> set[str]:
+    return {name for name, rx in RULES.items() if rx.search(text)}
+
+
+def extract(raw: str) -> InjectionFeatures:
+    """Compute the rule features of a post from its raw text (invisible characters still in place)."""
+    text = unicodedata.normalize("NFKC", raw)
+    visible = _ZERO_WIDTH.sub("", _BIDI.sub("", text))
+    fired = _fires(_QUOTED.sub(" ", visible))
+    quoted = (_fires(visible) - fired) & set(INSTRUCTION_RULES)
+    if quoted:
+        fired.add("quoted_instruction")
+    blocks, decoded, tags = hidden_texts(text)
+    hidden: list[str] = []
+    if any(_fires(b) & set(INSTRUCTION_RULES) for b in blocks):
+        fired.add("hidden_block")
+        hidden += [b for b in blocks if _fires(b) & set(INSTRUCTION_RULES)]
+    if len(_ZERO_WIDTH.findall(text)) + len(_BIDI.findall(text)) >= 2:
+        fired.add("zero_width")
+    for payload in decoded:
+        inner = _fires(payload)
+        if inner & set(INSTRUCTION_RULES):
+            fired |= inner | {"encoded_payload"}
+            hidden.append(payload)
+    for smuggled in tags:
+        fired |= _fires(smuggled) | {"tag_smuggling"}
+        hidden.append(smuggled)
+    vector = np.array([1.0 if name in fired else 0.0 for name in FEATURE_NAMES], dtype=np.float32)
+    ordered = tuple(name for name in FEATURE_NAMES if name in fired)
+    return InjectionFeatures(ordered, tuple(h.strip()[:200] for h in hidden), vector)
+
+
+# Precise rules: an override phrase smuggled in base64 or invisible tag characters is never a discussion.
+_SMUGGLED = (FEATURE_NAMES.index("encoded_payload"), FEATURE_NAMES.index("tag_smuggling"))
+_STRONG = tuple(FEATURE_NAMES.index(n) for n in ("ignore_instructions", "system_prompt", "jailbreak_persona",
+                                                  "extraction"))
+SMUGGLED_FLOOR = 0.97
+
+
+def rule_floor(features: np.ndarray) -> np.ndarray:
+    """Return the lowest score the precise rules allow per row: high for smuggled override instructions."""
+    feats = np.atleast_2d(features)
+    smuggled = feats[:, list(_SMUGGLED)].max(axis=1) > 0
+    strong = feats[:, list(_STRONG)].max(axis=1) > 0
+    return np.where(smuggled & strong, SMUGGLED_FLOOR, 0.0)
+
+
+def feature_matrix(raws: list[str]) -> np.ndarray:
+    """Return the (n, len(FEATURE_NAMES)) rule-feature matrix of raw texts."""
+    if not raws:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    return np.stack([extract(r).vector for r in raws])

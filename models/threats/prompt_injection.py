@@ -1,0 +1,117 @@
+"""Prompt injection aimed at AI agents: a logistic head on the shared embedding plus rule features."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.detector import BatchContext
+from models.paths import WEIGHTS_DIR
+from models.threats.guild_context import GuildContexts, GuildThreatContext
+from models.threats.injection_features import FEATURE_NAMES, INSTRUCTION_RULES, extract, feature_matrix, rule_floor
+from models.types import DetectorOutput, Post
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = WEIGHTS_DIR
+WEIGHTS_FILE = "prompt_injection.npz"
+META_FILE = "prompt_injection.json"
+EMBED_DIM = 384
+
+
+def head_input(embeddings: np.ndarray, features: np.ndarray, feature_scale: float) -> np.ndarray:
+    """Return the head's input rows: the embedding next to the scaled rule features."""
+    return np.hstack([np.asarray(embeddings, dtype=np.float32), np.asarray(features, dtype=np.float32) * feature_scale])
+
+
+def save_head(weight: np.ndarray, bias: float, meta: dict[str, Any], weights_dir: Path) -> None:
+    """Write the head (.npz) and its metadata (.json)."""
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    np.savez(weights_dir / WEIGHTS_FILE, w=np.asarray(weight, dtype=np.float32), b=np.float32(bias))
+    (weights_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+class PromptInjectionDetector:
+    """Score posts that address an AI agent with instructions (override, role-play, transfers, hidden payloads)."""
+
+    name = "prompt_injection"
+    needs_embedding = True
+
+    def __init__(self, weight: np.ndarray, bias: float, meta: dict[str, Any]) -> None:
+        """Keep a loaded head and its metadata (use `load` for the shipped weights)."""
+        self.weight = np.asarray(weight, dtype=np.float32)
+        self.bias = float(bias)
+        self.meta = dict(meta)
+        self.version = str(meta.get("version", "prompt_injection-unknown"))
+        self.default_threshold = float(meta.get("default_threshold", 0.5))
+        self.feature_scale = float(meta.get("feature_scale", 1.0))
+        self.agent_boost = float(meta.get("agent_channel_boost", 0.15))
+        if list(meta.get("features", FEATURE_NAMES)) != list(FEATURE_NAMES):
+            raise ValueError("prompt_injection weights were trained on other rule features; retrain them")
+        if self.weight.shape != (EMBED_DIM + len(FEATURE_NAMES),):
+            raise ValueError(f"prompt_injection head has shape {self.weight.shape}; retrain it")
+        self.guilds = GuildContexts()
+
+    @classmethod
+    def load(cls, weights_dir: Path | None = None, **opts: Any) -> PromptInjectionDetector:
+        """Load the trained head from models/weights/ (or weights_dir); opts may set `threshold`."""
+        folder = weights_dir or WEIGHTS_DIR
+        if not (folder / WEIGHTS_FILE).exists() and (WEIGHTS_DIR / WEIGHTS_FILE).exists():
+            folder = WEIGHTS_DIR
+        with np.load(folder / WEIGHTS_FILE) as data:
+            weight, bias = data["w"], float(data["b"])
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        if "threshold" in opts:
+            meta["default_threshold"] = float(opts["threshold"])
+        det = cls(weight, bias, meta)
+        log.info("prompt_injection head %s loaded (threshold %.3f)", det.version, det.default_threshold)
+        return det
+
+    def configure(self, guild_id: str, context: GuildThreatContext) -> None:
+        """Take the channels an AI agent reads in a guild."""
+        self.guilds.set(guild_id, context)
+
+    def predict(self, embeddings: np.ndarray, raws: Sequence[str], features: np.ndarray | None = None) -> np.ndarray:
+        """Return injection scores from embeddings of the normalised texts and the raw texts (rule floors applied)."""
+        if len(raws) == 0:
+            return np.zeros(0)
+        feats = feature_matrix(list(raws)) if features is None else features
+        z = head_input(embeddings, feats, self.feature_scale) @ self.weight + self.bias
+        probs = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
+        return np.maximum(probs, rule_floor(feats))
+
+    def _agent_reads(self, post: Post) -> bool:
+        channels = self.guilds.get(post.guild_id).agent_channels
+        return bool(channels) and bool({post.channel_id, post.thread_id, post.parent_id} & channels)
+
+    def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
+        """Return one output per post; the score is raised in channels an AI agent reads."""
+        if not posts:
+            return []
+        if ctx.embeddings is None:
+            raise ValueError("PromptInjectionDetector needs the shared embeddings (ctx.embeddings is None)")
+        raws = [p.scoring_text for p in posts]
+        extracted = [extract(r) for r in raws]
+        probs = self.predict(ctx.embeddings, raws, features=np.stack([f.vector for f in extracted]))
+        outputs = []
+        for post, raw, prob, feats in zip(posts, raws, probs, extracted, strict=True):
+            score = float(prob)
+            reasons = feats.describe()
+            evidence: dict[str, Any] = {}
+            signals = set(feats.fired) - {"topic_discussion", "quoted_instruction"}
+            if signals and self._agent_reads(post):
+                score = min(1.0, score + self.agent_boost)
+                reasons.append("posted in a channel an AI agent reads")
+            if reasons:
+                lead = "addresses an AI agent with instructions" if set(feats.fired) & set(INSTRUCTION_RULES) \
+                    else "may try to steer an AI agent"
+                evidence = {"summary": f"{lead} (score {score:.2f})", "signals": reasons}
+                if feats.hidden:
+                    evidence["hidden_text"] = list(feats.hidden[:2])
+            outputs.append(DetectorOutput(round(score, 4), evidence, eligible=len(raw.strip()) >= 8))
+        return outputs

@@ -1,0 +1,166 @@
+"""Train the prompt-injection head on real attacks: MiniLM embedding + rule features, logistic regression.
+
+Data: ../shared/data/threats/prompt_injection/prompt_injection.csv (every source), plus the governance-style
+templates of models/data/prompt_injection/train.jsonl and seeded human tweets as everyday chat. The threshold
+is picked by grouped 5-fold cross-validation on the training rows only (benign false positives <= target).
+Embeddings are cached in models/cache/prompt_injection/. Seeded and deterministic.
+
+Run: govmod train prompt_injection [--c 1.0] [--target-fpr 0.005] [--out models/weights]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.paths import DATA_DIR, WEIGHTS_DIR
+from models.threats.injection_dataset import embed, read_rows
+from models.threats.injection_features import FEATURE_NAMES, feature_matrix
+from models.threats.prompt_injection import PromptInjectionDetector, head_input, save_head
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = DATA_DIR / "prompt_injection"
+WEIGHTS_DIR = WEIGHTS_DIR
+FEATURE_SCALE = 1.0
+AGENT_BOOST = 0.15
+VERSION = "prompt_injection-lr-2"
+
+
+@dataclass(frozen=True, slots=True)
+class TrainSet:
+    """Texts with labels, sources and groups, their embeddings and rule features."""
+
+    texts: list[str]
+    labels: np.ndarray
+    sources: np.ndarray
+    groups: np.ndarray
+    embeddings: np.ndarray
+    features: np.ndarray
+
+    def take(self, mask: np.ndarray) -> TrainSet:
+        """Return the rows where mask is True."""
+        return TrainSet([t for t, m in zip(self.texts, mask, strict=True) if m], self.labels[mask],
+                        self.sources[mask], self.groups[mask], self.embeddings[mask], self.features[mask])
+
+
+def extra_rows(chat: int, seed: int = 13) -> list[tuple[str, int, str, str]]:
+    """Return (text, label, source, group) rows of the governance templates and `chat` seeded human tweets."""
+    import random
+
+    path = DATA_DIR / "train.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = [(str(r["text"]), int(r["label"]), "templates", f"tpl{i}") for i, r in enumerate(rows)]
+    if chat > 0:
+        from models.training.datasets import human_tweets
+
+        tweets = sorted(set(human_tweets()))
+        random.Random(seed).shuffle(tweets)
+        out += [(t, 0, "human_tweets", f"tw{i}") for i, t in enumerate(tweets[:chat])]
+    return out
+
+
+def load_trainset(chat: int = 2000) -> TrainSet:
+    """Read the shared CSV and the extra rows; embed (cached) and compute rule features."""
+    # twins (a clean document and its injected copy) share a group and stay in one fold
+    rows = [(r.text, r.label, r.source, r.group) for r in read_rows()] + extra_rows(chat)
+    texts = [r[0] for r in rows]
+    return TrainSet(texts, np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
+                    np.array([r[3] for r in rows]), embed(texts), feature_matrix(texts))
+
+
+def fit(data: TrainSet, c: float) -> tuple[np.ndarray, float]:
+    """Fit the balanced logistic head; return (weight, bias)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = head_input(data.embeddings, data.features, FEATURE_SCALE)
+    model = LogisticRegression(C=c, max_iter=3000)
+    model.fit(x, data.labels, sample_weight=source_weights(data.sources, data.labels))
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def source_weights(sources: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Return weights that give every source the same total within its class and both classes the same total."""
+    weights = np.zeros(len(labels))
+    for label in (0, 1):
+        in_class = labels == label
+        names = sorted(set(sources[in_class]))
+        for name in names:
+            sel = in_class & (sources == name)
+            weights[sel] = len(labels) / (2 * len(names) * sel.sum())
+    return weights
+
+
+def detector(weight: np.ndarray, bias: float, threshold: float) -> PromptInjectionDetector:
+    """Return a detector around a head (the scores the runtime computes, rule floors included)."""
+    meta = {"version": VERSION, "default_threshold": threshold, "feature_scale": FEATURE_SCALE,
+            "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST}
+    return PromptInjectionDetector(weight, bias, meta)
+
+
+def scores(det: PromptInjectionDetector, data: TrainSet) -> np.ndarray:
+    """Return the detector's scores of a set (embeddings and raw texts)."""
+    return det.predict(data.embeddings, data.texts, features=data.features)
+
+
+def threshold_at(benign: Sequence[float], target_fpr: float) -> float:
+    """Return the lowest threshold that flags at most target_fpr of these benign scores."""
+    ordered = np.sort(np.asarray(benign))[::-1]
+    allowed = int(np.floor(target_fpr * len(ordered)))
+    return float(min(0.99, ordered[allowed] + 1e-6)) if len(ordered) else 0.5
+
+
+def cv_threshold(data: TrainSet, c: float, target_fpr: float, folds: int = 5) -> float:
+    """Pick the threshold from grouped out-of-fold scores of the benign training rows."""
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(len(data.labels))
+    for tr, te in GroupKFold(n_splits=folds).split(data.embeddings, data.labels, data.groups):
+        w, b = fit(data.take(_mask(len(oof), tr)), c)
+        oof[te] = scores(detector(w, b, 0.5), data.take(_mask(len(oof), te)))
+    return threshold_at(oof[data.labels == 0], target_fpr)
+
+
+def _mask(n: int, idx: np.ndarray) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    return mask
+
+
+def train(data: TrainSet, c: float, target_fpr: float) -> PromptInjectionDetector:
+    """Fit on all of data and pick the threshold by grouped cross-validation."""
+    threshold = cv_threshold(data, c, target_fpr)
+    weight, bias = fit(data, c)
+    return detector(weight, bias, threshold)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train on every source, pick the threshold, write prompt_injection.npz / .json."""
+    ap = argparse.ArgumentParser(prog="govmod train prompt_injection")
+    ap.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
+    ap.add_argument("--target-fpr", type=float, default=0.005, help="benign false positives allowed in CV")
+    ap.add_argument("--chat", type=int, default=2000, help="seeded human tweets added as everyday-chat negatives")
+    args = ap.parse_args(argv)
+    data = load_trainset(args.chat)
+    det = train(data, args.c, args.target_fpr)
+    meta = {**det.meta, "encoder": "all-MiniLM-L6-v2", "c": args.c, "target_fpr": args.target_fpr,
+            "train_rows": len(data.labels), "train_positives": int(data.labels.sum()), "chat_negatives": args.chat,
+            "data": "threats/prompt_injection/prompt_injection.csv + models/data/prompt_injection/train.jsonl"}
+    save_head(det.weight, det.bias, meta, args.out)
+    print(f"trained on {len(data.labels)} rows ({int(data.labels.sum())} injections); "
+          f"threshold {det.default_threshold:.3f} from grouped 5-fold CV (benign FPR target {args.target_fpr})")
+    print(f"wrote {args.out / 'prompt_injection.npz'} and prompt_injection.json")
+    return 0
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    sys.exit(main(sys.argv[1:]))
