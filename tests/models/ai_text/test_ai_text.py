@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +22,7 @@ from models.ai_text.detector import (
 from models.ai_text.lm_features import STYLE_NAMES, word_count
 from models.ai_text.long import LONG_NAMES, LinearHead, LongScorer
 from models.normalize import normalize
+from models.paths import WEIGHTS_DIR
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 NAMES = tuple(f"emb{i}" for i in range(384)) + STYLE_NAMES
@@ -294,7 +294,7 @@ def test_author_logit_weights_short_messages_less() -> None:
 def test_real_weights_rank_llm_governance_post_above_casual_human() -> None:
     from models.encoder import Encoder
 
-    weights = Path(__file__).resolve().parents[2] / "models" / "weights"
+    weights = WEIGHTS_DIR
     det = AiTextDetector.load(weights)
     assert 0.0 < det.default_threshold < 1.0
     posts = [
@@ -339,7 +339,7 @@ def _held_out_governance(n: int) -> list[str]:
 def test_real_weights_flag_a_long_llm_post_from_a_newcomer_but_not_human_proposals() -> None:
     from models.encoder import Encoder
 
-    weights = Path(__file__).resolve().parents[2] / "models" / "weights"
+    weights = WEIGHTS_DIR
     det = AiTextDetector.load(weights)
     assert det.long is not None
     humans = _held_out_governance(40)
