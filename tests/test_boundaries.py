@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,37 @@ def test_only_the_cogs_the_client_and_the_entry_point_import_discord() -> None:
     allowed = {ROOT / "bot" / "client.py", ROOT / "bot" / "__main__.py"}
     offenders = [str(p.relative_to(ROOT)) for p in _sources("bot") if p not in allowed and "discord" in _imports(p)]
     assert offenders == []
+
+
+# Training, evaluation, tuning and simulation code, and the material they read, is recognisable by its name.
+RESEARCH = re.compile(r"\.(train|eval|tune|simulate)[a-z_]*$|_data$|_dataset$|^models\.training(\.|$)")
+
+
+@pytest.fixture(scope="module")
+def runtime_modules() -> set[str]:
+    """Return the models.* modules the bot's runtime path loads: entry point, every cog, the loaded pipeline."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import bot.__main__, bot.scan, bot.demo, bot.reporting, cogs\n"
+        "from bot.loader import load_pipeline\n"
+        "from bot.settings import Settings\n"
+        "load_pipeline(Settings())  # every registry detector with its shipped weights, lazy imports included\n"
+        "for info in pkgutil.iter_modules(cogs.__path__):\n"
+        "    importlib.import_module('cogs.' + info.name)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m == 'models' or m.startswith('models.'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(proc.stdout.split())
+
+
+def test_the_runtime_path_never_loads_training_or_evaluation_code(runtime_modules: set[str]) -> None:
+    assert {"models.toxicity.branch", "models.threats.scam_link"} <= runtime_modules  # the probe loaded detectors
+    assert sorted(m for m in runtime_modules if RESEARCH.search(m)) == []
+
+
+def test_every_detection_module_is_on_the_runtime_path_or_named_as_research(runtime_modules: set[str]) -> None:
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+               for p in _sources("models")}
+    unplaced = sorted(m for m in modules - runtime_modules
+                      if not RESEARCH.search(m) and not m.startswith("models.weights"))
+    assert unplaced == [], "name training/evaluation modules train_*/eval_*/*_data, or put them in models/training"

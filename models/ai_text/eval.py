@@ -35,7 +35,7 @@ from models.ai_text.train import (
     threshold_at_fpr,
     weight_groups,
 )
-from models.metrics import auroc_of
+from models.training.metrics import auroc_of
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import numpy as np
 from models.ai_text.eval import tpr_at_fpr
 from models.ai_text.longform_data import FAMILIES
 from models.ai_text.train_long import LONG_FLAG_WORDS, LongData, fit_long, long_threshold, score_long
-from models.metrics import auroc_of
+from models.training.metrics import auroc_of
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Run: HF_HUB_OFFLINE=1 python -m models.coordination.eval [--seeds report|tune|21,22] [--json out.json]
 
-Each seed is an 8-day server (models/coordination/week.py): real human background text at ~450
+Each seed is an 8-day server (models/coordination/eval_week.py): real human background text at ~450
 posts a day in several channels and forum threads, 16 planted campaigns of four kinds and three
 account mixes, and seven traps. The seeds were fixed before any tuning: TUNE_SEEDS may be used to
 choose settings, REPORT_SEEDS only to report (the default). Metrics: per-message AUROC (campaign
@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from models.coordination.detector import CoordinationDetector
+from models.coordination.eval_week import TRAPS, Pools, load_pools, week
 from models.coordination.simulate import PlantedCampaign, Scenario
-from models.coordination.week import TRAPS, Pools, load_pools, week
 from models.detector import BatchContext
-from models.metrics import auroc
 from models.normalize import normalize
+from models.training.metrics import auroc
 from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from models.coordination.simtext import (
+from models.coordination.simulate_text import (
     ANNOUNCEMENT,
     CONGRATS,
     GM,

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from models.detector import BatchContext
-from models.metrics import auroc_of
 from models.normalize import normalize
 from models.paths import DATA_DIR
 from models.threats.eval_common import read_jsonl, report
 from models.threats.guild_context import GuildThreatContext
 from models.threats.scam_link import ScamLinkDetector
+from models.training.metrics import auroc_of
 from models.types import Post
 
 DATA = DATA_DIR / "scam_link" / "test.jsonl"

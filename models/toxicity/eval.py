@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from models.metrics import auroc
 from models.toxicity.detector import WEIGHTS_DIR, ToxicityDetector, combine
 from models.toxicity.train import (
     TRAIN_SOURCES,
@@ -33,6 +32,7 @@ from models.toxicity.train import (
     prf_at,
     recipe_from,
 )
+from models.training.metrics import auroc
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The layers below the tap are the shared encoder's and stay frozen, so their hidden states are
 computed once per text and the training loop only runs the branch. Outputs: offensive (OLID,
 Davidson hate-or-offensive) and hateful (HatEval, Davidson hate); templated sentences naming
-identity groups, neutral and hateful, train both (models/toxicity/identity_templates.py, against identity-term
+identity groups, neutral and hateful, train both (models/toxicity/identity_data.py, against identity-term
 bias). A row trains only the heads its data set labels. Every data set gets equal weight, both
 classes equal weight within it.
 
@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from models.metrics import auroc
 from models.normalize import normalize
 from models.training import datasets
+from models.training.metrics import auroc
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ TRAIN_SOURCES = ("tweeteval_offensive_train", "tweeteval_hate_train", "identity_
 
 
 def _identity_rows() -> Rows:
-    """Return the identity-term templates (models/toxicity/identity_templates.py): both outputs labelled alike."""
-    from models.toxicity.identity_templates import identity_sentences
+    """Return the identity-term templates (models/toxicity/identity_data.py): both outputs labelled alike."""
+    from models.toxicity.identity_data import identity_sentences
 
     pairs = identity_sentences()
     labels = np.array([y for _, y in pairs])
@@ -209,7 +209,7 @@ class TapStates:
 def fit_branch(rows: Rows, states: list[Any], recipe: Recipe, *,
                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Train the branch on rows and return its stored tensors (LoRA factors or full layers, norms, head)."""
-    from models.toxicity.lora import train_branch
+    from models.toxicity.train_lora import train_branch
 
     return train_branch(rows, states, recipe, source_weights(rows.toxic, rows.src), progress=progress)
 
@@ -218,7 +218,7 @@ def predict_logits(stored: dict[str, Any], recipe: Recipe, states: list[Any]) ->
     """Return (n, 2) logits of the branch built exactly as the detector builds it."""
     from models.encoder import minilm_path
     from models.toxicity.branch import merged_branch
-    from models.toxicity.lora import logits_of
+    from models.toxicity.train_lora import logits_of
 
     return logits_of(merged_branch(stored, recipe.tap, recipe.lora_scale, minilm_path()), states)
 

@@ -257,7 +257,7 @@ def test_memory_stays_bounded_over_100k_posts() -> None:
 
 @pytest.mark.slow
 def test_real_paraphrases_cluster_with_the_real_encoder() -> None:
-    from models.coordination.simtext import TALKING_POINTS
+    from models.coordination.simulate_text import TALKING_POINTS
     from models.encoder import Encoder
 
     det = CoordinationDetector.load()

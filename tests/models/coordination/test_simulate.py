@@ -7,8 +7,8 @@ import random
 import pytest
 
 from bot.domain import MemberJoin, Post, Reaction
-from models.coordination.simtext import TALKING_POINTS, light_edit, paraphrase
 from models.coordination.simulate import TRAPS, simulate
+from models.coordination.simulate_text import TALKING_POINTS, light_edit, paraphrase
 
 TEXTS = [f"background tweet number {i} about topic {i % 17} with some more words" for i in range(500)]
 
@@ -76,7 +76,7 @@ def test_text_variations_stay_close_but_differ() -> None:
 
 
 def _pools() -> object:
-    from models.coordination.week import Pools
+    from models.coordination.eval_week import Pools
 
     gov = [f"governance sentence {i} about the budget of working group {i % 11} and its audits" for i in range(300)]
     pairs = [(f"the committee approved the grant number {i} on monday", f"on monday grant {i} was approved by "
@@ -88,8 +88,8 @@ def test_week_has_traffic_around_every_campaign_and_every_trap() -> None:
     from datetime import timedelta
 
     from models.coordination.eval import REPORT_SEEDS, TUNE_SEEDS
-    from models.coordination.week import KINDS, THREADS, week
-    from models.coordination.week import TRAPS as WEEK_TRAPS
+    from models.coordination.eval_week import KINDS, THREADS, week
+    from models.coordination.eval_week import TRAPS as WEEK_TRAPS
 
     assert not set(TUNE_SEEDS) & set(REPORT_SEEDS)
     sc = week(3, _pools(), days=8, per_day=200)  # type: ignore[arg-type]

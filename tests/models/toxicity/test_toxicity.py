@@ -13,12 +13,12 @@ from transformers import BertConfig, BertModel
 
 from bot.domain import Post
 from bot.pipeline import BatchContext, Detector, Pipeline, Policy
-from models.metrics import auroc
 from models.normalize import normalize
 from models.toxicity.branch import ToxicityBranch, load_branch, merge_state, save_branch
 from models.toxicity.detector import META_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ToxicityDetector, combine, describe
-from models.toxicity.lora import LoRALinear, add_lora, logits_of, stored_tensors
 from models.toxicity.train import prf_at, source_weights
+from models.toxicity.train_lora import LoRALinear, add_lora, logits_of, stored_tensors
+from models.training.metrics import auroc
 
 
 def _post(i: int, content: str) -> Post:
@@ -231,7 +231,7 @@ def test_toxic_ranks_above_neutral(real: tuple[ToxicityDetector, object]) -> Non
     assert scores[len(toxic):].max() < real[0].default_threshold
 
 
-# Written for this test, not taken from the templates the branch trains on (models/toxicity/identity_templates.py).
+# Written for this test, not taken from the templates the branch trains on (models/toxicity/identity_data.py).
 IDENTITY_NEUTRAL = [
     "I'm a gay man and I'll be voting yes on AIP-42",
     "bisexual people exist",

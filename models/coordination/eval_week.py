@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from models.coordination.simtext import ANNOUNCEMENT, CONGRATS, GM, TALKING_POINTS, light_edit, paraphrase
 from models.coordination.simulate import PlantedCampaign, Scenario
+from models.coordination.simulate_text import ANNOUNCEMENT, CONGRATS, GM, TALKING_POINTS, light_edit, paraphrase
 from models.types import MemberJoin, Post, Reaction
 
 log = logging.getLogger(__name__)
