@@ -35,6 +35,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from . import interaction_payloads as ip
 from . import payloads as p
 from .gateway import FakeDiscord, HarnessError
 from .http import FakeWebhookAdapter, WebhookCall
@@ -146,7 +147,7 @@ def _context(bot: discord.Client, member: Any, in_channel: Any, guild: Any, perm
 def _build(itype: int, data: p.Payload, ctx: tuple[Any, ...], app_perms: Any,
            message: p.Payload | None = None) -> p.Payload:
     fake, g, chan, member_payload = ctx
-    return p.interaction(type=itype, data=data, guild_id=g.id, channel=p.from_channel(chan), member=member_payload,
+    return ip.interaction(type=itype, data=data, guild_id=g.id, channel=p.from_channel(chan), member=member_payload,
                          app_permissions=app_perms if app_perms is not None else chan.permissions_for(g.me),
                          application_id=fake.application_id, message=message)
 
@@ -184,7 +185,7 @@ def _encode(fake: FakeDiscord, opt_type: discord.AppCommandOptionType, value: An
         return str(r.id)
     if opt_type is t.channel:
         chan = fake.channel(value, guild)
-        resolved.setdefault("channels", {})[str(chan.id)] = p.resolved_channel(
+        resolved.setdefault("channels", {})[str(chan.id)] = ip.resolved_channel(
             p.from_channel(chan), permissions=chan.permissions_for(guild.me))
         return str(chan.id)
     if opt_type is t.attachment:
@@ -212,10 +213,10 @@ async def slash(bot: Any, command: str, *, member: Any = None, in_channel: Any =
     for name, value in values.items():
         if name not in names:
             raise HarnessError(f"/{command} has no option {name!r}; options: {sorted(names)}")
-        leaf.append(p.option(name, names[name].type.value, _encode(fake, names[name].type, value, resolved, g)))
+        leaf.append(ip.option(name, names[name].type.value, _encode(fake, names[name].type, value, resolved, g)))
     for depth, name in enumerate(reversed(path[1:])):  # wrap: innermost is the subcommand (1), then groups (2)
-        leaf = [p.option(name, 1 if depth == 0 else 2, options=leaf)]
-    data = p.slash_data(path[0], options=leaf, resolved=resolved, guild_id=g.id if in_guild else None)
+        leaf = [ip.option(name, 1 if depth == 0 else 2, options=leaf)]
+    data = ip.slash_data(path[0], options=leaf, resolved=resolved, guild_id=g.id if in_guild else None)
     ctx = _context(bot, member, in_channel, g, perms)
     return await _run(bot, _build(2, data, ctx, app_perms))
 
@@ -231,11 +232,11 @@ async def context_menu(bot: Any, name: str, *, message: Any = None, user: Any = 
     gid = g.id if registered is not None else None
     if message is not None:
         target = fake.message_payload(message)
-        data = p.message_command_data(name, target, guild_id=gid)
+        data = ip.message_command_data(name, target, guild_id=gid)
         in_channel = in_channel if in_channel is not None else int(target["channel_id"])
     else:
         target_member = fake.member(user, g)
-        data = p.user_command_data(name, p.from_member(target_member, permissions=0), guild_id=gid)
+        data = ip.user_command_data(name, p.from_member(target_member, permissions=0), guild_id=gid)
     ctx = _context(bot, member, in_channel, g, perms)
     return await _run(bot, _build(2, data, ctx, app_perms))
 
@@ -266,19 +267,19 @@ def _click_payload(bot: Any, custom_id: str, *, member: Any = None, message: Any
     fake = FakeDiscord.of(bot)
     g = fake._guild(guild)
     ctype = p.SELECT if values is not None else p.BUTTON
-    comp = p.select(custom_id, values or ()) if values is not None else p.button(custom_id)
+    comp = ip.select(custom_id, values or ()) if values is not None else ip.button(custom_id)
     if message is None:
         chan = fake.channel(in_channel, g) if in_channel is not None else g.text_channels[0]
-        msg = fake.http.new_message(chan.id, {"components": [p.action_row(comp)]}, [])
+        msg = fake.http.new_message(chan.id, {"components": [ip.action_row(comp)]}, [])
     else:
         msg = copy.deepcopy(fake.message_payload(message))
         if not msg.get("components"):
-            msg["components"] = [p.action_row(comp)]
+            msg["components"] = [ip.action_row(comp)]
         elif not _has_component(msg["components"], custom_id):
             raise HarnessError(f"message {msg['id']} has no component {custom_id!r}")
     in_channel = in_channel if in_channel is not None else int(msg["channel_id"])
     ctx = _context(bot, member, in_channel, g, perms)
-    data = p.component_data(custom_id, component_type=ctype, values=values)
+    data = ip.component_data(custom_id, component_type=ctype, values=values)
     return _build(3, data, ctx, app_perms, message=msg)
 
 
@@ -298,6 +299,6 @@ async def submit_modal(bot: Any, custom_id: str, fields: dict[str, str], *, memb
                        guild: Any = None) -> InteractionResult:
     """Submit the modal ``custom_id`` (see ``InteractionResult.modal``) with text input values by custom_id."""
     g = FakeDiscord.of(bot)._guild(guild)
-    rows = [p.action_row({"type": 4, "custom_id": key, "value": value}) for key, value in fields.items()]
+    rows = [ip.action_row({"type": 4, "custom_id": key, "value": value}) for key, value in fields.items()]
     ctx = _context(bot, member, in_channel, g, perms)
     return await _run(bot, _build(5, {"custom_id": custom_id, "components": rows}, ctx, app_perms))
