@@ -147,7 +147,22 @@ def host_tokens(host: str, brands: BrandIndex) -> list[str]:
     ]
     if "xn--" in parts.host:
         tokens.append("puny:1")
-    return tokens
+    return tokens + label_tokens(parts, body)
+
+
+def label_tokens(parts: HostParts, body: str) -> list[str]:
+    """Return n-grams of the registrable label alone and crosses of the ending with the name's shape.
+
+    The body n-grams mix subdomain and label; these say where a pattern sits, and the crosses let the
+    linear model weigh a hyphenated or lure-bearing name differently on .com and on .xyz.
+    """
+    label = f"<{parts.label}>"
+    tokens = [f"lg:{label[i:i + n]}" for n in (3, 4, 5) for i in range(len(label) - n + 1)]
+    top = parts.suffix.rsplit(".", 1)[-1] if parts.suffix else ""
+    hyphens, lure = min(body.count("-"), 3), int(any(w in body for w in LURE_WORDS))
+    size = min(len(parts.label), 24) // 4
+    return tokens + [f"x:tlhy:{top}:{hyphens}", f"x:tllure:{top}:{lure}", f"x:tllen:{top}:{size}",
+                     f"x:tlsub:{top}:{int(bool(parts.subdomain))}", f"x:hylure:{hyphens}:{lure}"]
 
 
 def _ngrams(text: str, sizes: tuple[int, ...] = (3, 4, 5)) -> list[str]:

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "scam_domain.npz"
 META_FILE = "scam_domain.json"
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +109,8 @@ class DomainModel:
         grams: list[tuple[float, str]] = []
         for token in set(tokens):
             weight = float(self.weight[token_indices([token], self.dim)[0]])
-            if token.startswith("g:"):
-                grams.append((weight, token[2:].strip("<>")))
+            if token.startswith(("g:", "lg:")):
+                grams.append((weight, token.partition(":")[2].strip("<>")))
                 continue
             text = describe(token, host)
             if text and weight > 0.15:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from models.detector import BatchContext
+from models.normalize import normalize
 from models.paths import WEIGHTS_DIR
 from models.threats.guild_context import GuildContexts, GuildThreatContext
 from models.threats.injection_features import FEATURE_NAMES, INSTRUCTION_RULES, extract, feature_matrix, rule_floor
+from models.threats.injection_windows import WINDOW_STRIDE, flat_windows, max_by_parent
 from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
+_SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
 
 WEIGHTS_DIR = WEIGHTS_DIR
 WEIGHTS_FILE = "prompt_injection.npz"
@@ -85,6 +89,27 @@ class PromptInjectionDetector:
         probs = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
         return np.maximum(probs, rule_floor(feats))
 
+    def window_scores(self, raws: Sequence[str], first: np.ndarray, encode: Callable[[list[str]], np.ndarray] | None
+                      ) -> tuple[np.ndarray, list[tuple[int, str] | None]]:
+        """Return the best of each post's first-pass score and its windows' scores, and the best window.
+
+        Only posts longer than the shared pass reads have windows (a window is (first word, text)); without
+        `encode` the first pass stands.
+        """
+        flat, parent = flat_windows(raws) if encode is not None else ([], np.zeros(0, dtype=np.int64))
+        if not flat or encode is None:
+            return first, [None] * len(raws)
+        win = self.predict(encode([normalize(w) for w in flat]), flat)
+        best, where = max_by_parent(first, win, parent)
+        starts = np.searchsorted(parent, parent)  # index of each post's first window
+        return best, [((j - int(starts[j])) * WINDOW_STRIDE, flat[j]) if j >= 0 else None for j in where]
+
+    def strongest_sentence(self, window: str, encode: Callable[[list[str]], np.ndarray]) -> str:
+        """Return the sentence of a window the head scores highest (only run for flagged long posts)."""
+        sentences = [x for x in _SENTENCE.split(window) if len(x.split()) >= 3] or [window]
+        probs = self.predict(encode([normalize(x) for x in sentences]), sentences)
+        return sentences[int(np.argmax(probs))]
+
     def _agent_reads(self, post: Post) -> bool:
         channels = self.guilds.get(post.guild_id).agent_channels
         return bool(channels) and bool({post.channel_id, post.thread_id, post.parent_id} & channels)
@@ -97,11 +122,15 @@ class PromptInjectionDetector:
             raise ValueError("PromptInjectionDetector needs the shared embeddings (ctx.embeddings is None)")
         raws = [p.scoring_text for p in posts]
         extracted = [extract(r) for r in raws]
-        probs = self.predict(ctx.embeddings, raws, features=np.stack([f.vector for f in extracted]))
+        first = self.predict(ctx.embeddings, raws, features=np.stack([f.vector for f in extracted]))
+        probs, buried = self.window_scores(raws, first, ctx.encode)
         outputs = []
-        for post, raw, prob, feats in zip(posts, raws, probs, extracted, strict=True):
+        for post, raw, prob, feats, window in zip(posts, raws, probs, extracted, buried, strict=True):
             score = float(prob)
             reasons = feats.describe()
+            if window is not None and score >= 0.5 and ctx.encode is not None:
+                window = (window[0], self.strongest_sentence(window[1], ctx.encode))
+                reasons.append(_buried_reason(raw, window))
             evidence: dict[str, Any] = {}
             signals = set(feats.fired) - {"topic_discussion", "quoted_instruction"}
             if signals and self._agent_reads(post):
@@ -113,5 +142,16 @@ class PromptInjectionDetector:
                 evidence = {"summary": f"{lead} (score {score:.2f})", "signals": reasons}
                 if feats.hidden:
                     evidence["hidden_text"] = list(feats.hidden[:2])
+                if window is not None and score >= 0.5:
+                    evidence["buried_text"] = window[1][:200]
             outputs.append(DetectorOutput(round(score, 4), evidence, eligible=len(raw.strip()) >= 8))
         return outputs
+
+
+def _buried_reason(raw: str, window: tuple[int, str]) -> str:
+    """Say in plain words where in a long post the instruction-like passage sits."""
+    words = len(raw.split())
+    start, text = window
+    where = "near the end" if start > 0.6 * words else "in the middle" if start > 0 else "at the start"
+    quote = text if len(text) <= 160 else text[:157] + "..."
+    return f"an instruction-like passage {where} of a long post ({words} words): '{quote}'"

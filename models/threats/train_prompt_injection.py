@@ -23,6 +23,7 @@ import numpy as np
 from models.paths import DATA_DIR, WEIGHTS_DIR
 from models.threats.injection_dataset import embed, read_rows
 from models.threats.injection_features import FEATURE_NAMES, feature_matrix
+from models.threats.injection_windows import flat_windows, max_by_parent
 from models.threats.prompt_injection import PromptInjectionDetector, head_input, save_head
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,17 @@ class TrainSet:
     groups: np.ndarray
     embeddings: np.ndarray
     features: np.ndarray
+    win_parent: np.ndarray  # per window of a long text: the index of its text
+    win_embeddings: np.ndarray
+    win_features: np.ndarray
 
     def take(self, mask: np.ndarray) -> TrainSet:
-        """Return the rows where mask is True."""
+        """Return the rows where mask is True (with their windows)."""
+        new_index = np.cumsum(mask) - 1
+        keep = mask[self.win_parent] if len(self.win_parent) else np.zeros(0, dtype=bool)
         return TrainSet([t for t, m in zip(self.texts, mask, strict=True) if m], self.labels[mask],
-                        self.sources[mask], self.groups[mask], self.embeddings[mask], self.features[mask])
+                        self.sources[mask], self.groups[mask], self.embeddings[mask], self.features[mask],
+                        new_index[self.win_parent[keep]], self.win_embeddings[keep], self.win_features[keep])
 
 
 def extra_rows(chat: int, seed: int = 13) -> list[tuple[str, int, str, str]]:
@@ -72,18 +79,46 @@ def load_trainset(chat: int = 2000) -> TrainSet:
     # twins (a clean document and its injected copy) share a group and stay in one fold
     rows = [(r.text, r.label, r.source, r.group) for r in read_rows()] + extra_rows(chat)
     texts = [r[0] for r in rows]
+    flat, parent = flat_windows(texts)
     return TrainSet(texts, np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
-                    np.array([r[3] for r in rows]), embed(texts), feature_matrix(texts))
+                    np.array([r[3] for r in rows]), embed(texts), feature_matrix(texts),
+                    parent, embed(flat), feature_matrix(flat))
 
 
-def fit(data: TrainSet, c: float) -> tuple[np.ndarray, float]:
-    """Fit the balanced logistic head; return (weight, bias)."""
+def _fit_rows(x: np.ndarray, labels: np.ndarray, sources: np.ndarray, c: float) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
-    x = head_input(data.embeddings, data.features, FEATURE_SCALE)
     model = LogisticRegression(C=c, max_iter=3000)
-    model.fit(x, data.labels, sample_weight=source_weights(data.sources, data.labels))
+    model.fit(x, labels, sample_weight=source_weights(sources, labels))
     return model.coef_[0], float(model.intercept_[0])
+
+
+def fit(data: TrainSet, c: float, use_windows: bool = True) -> tuple[np.ndarray, float]:
+    """Fit the source-balanced logistic head; return (weight, bias).
+
+    With windows: every window of a benign text is a benign row; then (one multiple-instance step) the
+    best-scoring window of each long injection is added as an injection row and the head is fitted again.
+    """
+    x = head_input(data.embeddings, data.features, FEATURE_SCALE)
+    if not use_windows or not len(data.win_parent):
+        return _fit_rows(x, data.labels, data.sources, c)
+    xw = head_input(data.win_embeddings, data.win_features, FEATURE_SCALE)
+    wlab, wsrc = data.labels[data.win_parent], data.sources[data.win_parent]
+    neg = wlab == 0
+    x1 = np.vstack([x, xw[neg]])
+    lab1, src1 = np.concatenate([data.labels, wlab[neg]]), np.concatenate([data.sources, wsrc[neg]])
+    weight, bias = _fit_rows(x1, lab1, src1, c)
+    pos = np.flatnonzero(~neg)
+    if not len(pos):
+        return weight, bias
+    best: dict[int, tuple[float, int]] = {}
+    for j, m in zip(pos, xw[pos] @ weight + bias, strict=True):
+        i = int(data.win_parent[j])
+        if i not in best or m > best[i][0]:
+            best[i] = (float(m), int(j))
+    chosen = np.array(sorted(j for _, j in best.values()), dtype=np.int64)
+    return _fit_rows(np.vstack([x1, xw[chosen]]), np.concatenate([lab1, wlab[chosen]]),
+                     np.concatenate([src1, wsrc[chosen]]), c)
 
 
 def source_weights(sources: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -105,9 +140,13 @@ def detector(weight: np.ndarray, bias: float, threshold: float) -> PromptInjecti
     return PromptInjectionDetector(weight, bias, meta)
 
 
-def scores(det: PromptInjectionDetector, data: TrainSet) -> np.ndarray:
-    """Return the detector's scores of a set (embeddings and raw texts)."""
-    return det.predict(data.embeddings, data.texts, features=data.features)
+def scores(det: PromptInjectionDetector, data: TrainSet, use_windows: bool = True) -> np.ndarray:
+    """Return the detector's scores of a set: the best of the whole text and its windows, as at run time."""
+    first = det.predict(data.embeddings, data.texts, features=data.features)
+    if not use_windows or not len(data.win_parent):
+        return first
+    win = det.predict(data.win_embeddings, [""] * len(data.win_parent), features=data.win_features)
+    return max_by_parent(first, win, data.win_parent)[0]
 
 
 def threshold_at(benign: Sequence[float], target_fpr: float) -> float:
@@ -117,14 +156,14 @@ def threshold_at(benign: Sequence[float], target_fpr: float) -> float:
     return float(min(0.99, ordered[allowed] + 1e-6)) if len(ordered) else 0.5
 
 
-def cv_threshold(data: TrainSet, c: float, target_fpr: float, folds: int = 5) -> float:
+def cv_threshold(data: TrainSet, c: float, target_fpr: float, folds: int = 5, use_windows: bool = True) -> float:
     """Pick the threshold from grouped out-of-fold scores of the benign training rows."""
     from sklearn.model_selection import GroupKFold
 
     oof = np.zeros(len(data.labels))
     for tr, te in GroupKFold(n_splits=folds).split(data.embeddings, data.labels, data.groups):
-        w, b = fit(data.take(_mask(len(oof), tr)), c)
-        oof[te] = scores(detector(w, b, 0.5), data.take(_mask(len(oof), te)))
+        w, b = fit(data.take(_mask(len(oof), tr)), c, use_windows)
+        oof[te] = scores(detector(w, b, 0.5), data.take(_mask(len(oof), te)), use_windows)
     return threshold_at(oof[data.labels == 0], target_fpr)
 
 
@@ -134,10 +173,10 @@ def _mask(n: int, idx: np.ndarray) -> np.ndarray:
     return mask
 
 
-def train(data: TrainSet, c: float, target_fpr: float) -> PromptInjectionDetector:
+def train(data: TrainSet, c: float, target_fpr: float, use_windows: bool = True) -> PromptInjectionDetector:
     """Fit on all of data and pick the threshold by grouped cross-validation."""
-    threshold = cv_threshold(data, c, target_fpr)
-    weight, bias = fit(data, c)
+    threshold = cv_threshold(data, c, target_fpr, use_windows=use_windows)
+    weight, bias = fit(data, c, use_windows)
     return detector(weight, bias, threshold)
 
 

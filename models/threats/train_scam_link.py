@@ -129,17 +129,51 @@ def threshold_at(scores: np.ndarray, target_fpr: float) -> float:
     return float(ordered[allowed] + 1e-6) if allowed < len(ordered) else 0.5
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Train on older listings and legitimate hosts, pick the threshold, write scam_domain.npz / .json."""
+def fit(x: object, y: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """Fit the balanced logistic regression; return (float16 weights, bias)."""
     from sklearn.linear_model import LogisticRegression
 
+    model = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
+    model.fit(x, y, sample_weight=weights)
+    return model.coef_[0].astype(np.float16), float(model.intercept_[0])
+
+
+def probabilities(x: object, weight: np.ndarray, bias: float) -> np.ndarray:
+    """Return the model's probabilities of the rows of x."""
+    margins = np.asarray(x @ weight.astype(np.float32)).ravel() + bias
+    return 1.0 / (1.0 + np.exp(-margins))
+
+
+def oof_threshold(x: object, y: np.ndarray, weights: np.ndarray, fold: np.ndarray, c: float,
+                  target_fpr: float) -> tuple[float, np.ndarray]:
+    """Pick the threshold on out-of-fold scores of the legitimate training hosts (two folds by registrable).
+
+    Each fold model sees every phishing host and half of the legitimate ones and scores the other half;
+    the threshold keeps target_fpr of all those scores. Return (threshold, out-of-fold scores).
+    """
+    legit = np.flatnonzero(y == 0)
+    oof = np.zeros(len(legit))
+    for part in (0, 1):
+        held = fold[legit] == part
+        keep = np.ones(len(y), dtype=bool)
+        keep[legit[held]] = False
+        weight, bias = fit(x[keep], y[keep], weights[keep], c)
+        oof[held] = probabilities(x[legit[held]], weight, bias)
+        log.info("fold %d: %d legitimate hosts held out", part, int(held.sum()))
+    return threshold_at(oof, target_fpr), oof
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train on older listings and legitimate hosts, pick the threshold, write scam_domain.npz / .json."""
     ap = argparse.ArgumentParser(prog="govmod train scam_link")
     ap.add_argument("--dim", type=int, default=1 << 20, help="hash buckets (weights are float16: 2 bytes each)")
     ap.add_argument("--c", type=float, default=0.1, help="inverse L2 strength of the logistic regression")
     ap.add_argument("--recent-months", type=int, default=7, help="positives listed this close to the cut-off ...")
     ap.add_argument("--recent-weight", type=float, default=4.0, help="... weigh this much more (naming drifts)")
     ap.add_argument("--cutoff", help="train on positives listed before this date (default: last three months out)")
-    ap.add_argument("--target-fpr", type=float, default=0.005, help="false-positive rate on the threshold part")
+    ap.add_argument("--validate-until", help="with --cutoff: print the recall of positives listed cutoff .. this")
+    ap.add_argument("--target-fpr", type=float, default=0.0075,
+                    help="false-positive rate on the out-of-fold legitimate scores")
     ap.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     args = ap.parse_args(argv)
     rows = read_domains()
@@ -147,34 +181,39 @@ def main(argv: list[str] | None = None) -> int:
     names, own = brand_names(rows, cutoff, WEIGHTS_DIR / "crypto_brands.txt")
     brands = BrandIndex.build(names, own)
     train = [r for r in rows if (r.label and r.listed_on and r.listed_on < cutoff)
-             or (not r.label and negative_part(r.domain) == "train")]
-    held = [r for r in rows if not r.label and negative_part(r.domain) == "threshold"]
+             or (not r.label and negative_part(r.domain) != "test")]
     x = feature_matrix([r.domain for r in train], brands, args.dim, "train")
     y = np.array([r.label for r in train])
     log.info("training on %d hosts (%d phishing listed before %s)", len(y), int(y.sum()), cutoff)
-    model = LogisticRegression(C=args.c, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
     recent = months_before(cutoff, args.recent_months)
     weights = np.array([args.recent_weight if r.label and r.listed_on >= recent else 1.0 for r in train])
-    model.fit(x, y, sample_weight=weights)
-    weight = model.coef_[0].astype(np.float16)
-    bias = float(model.intercept_[0])
-    xh = feature_matrix([r.domain for r in held], brands, args.dim, "threshold")
-    margins = np.asarray(xh @ weight.astype(np.float32)).ravel() + bias
-    held_probs = 1.0 / (1.0 + np.exp(-margins))
-    threshold = threshold_at(held_probs, args.target_fpr)
+    fold = np.array([zlib.crc32(split_host(r.domain).registrable.encode("utf-8")) % 2 for r in train])
+    threshold, oof = oof_threshold(x, y, weights, fold, args.c, args.target_fpr)
+    weight, bias = fit(x, y, weights, args.c)
     meta = {"version": f"scam_domain-lr-{FEATURES_VERSION}", "features_version": FEATURES_VERSION, "dim": args.dim,
             "c": args.c, "cutoff": cutoff, "recent_from": recent, "recent_weight": args.recent_weight,
-            "threshold": round(threshold, 4), "target_fpr": args.target_fpr,
+            "threshold": round(threshold, 4), "target_fpr": args.target_fpr, "threshold_from": "2-fold out-of-fold",
             "brands": names, "brand_domains": own, "train_phishing": int(y.sum()),
-            "train_legitimate": int(len(y) - y.sum()), "threshold_legitimate": len(held),
-            "data": str(CSV_PATH), "negative_split": "crc32(registrable) % 10: 0-5 train, 6-7 threshold, 8-9 test"}
+            "train_legitimate": int(len(y) - y.sum()), "data": str(CSV_PATH),
+            "negative_split": "crc32(registrable) % 10: 0-7 train (fold = bucket % 2), 8-9 test"}
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / WEIGHTS_FILE, w=weight, b=np.float32(bias))
     (args.out / META_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"trained on {len(y)} hosts ({int(y.sum())} phishing listed before {cutoff}); threshold {threshold:.4f} "
-          f"(false positives on {len(held)} held legitimate hosts: {float((held_probs >= threshold).mean()):.4f})")
+          f"(out-of-fold false positives on {len(oof)} legitimate hosts: {float((oof >= threshold).mean()):.4f})")
+    if args.validate_until:
+        _validate(rows, cutoff, args.validate_until, brands, args.dim, weight, bias, threshold)
     print(f"wrote {args.out / WEIGHTS_FILE} ({(args.out / WEIGHTS_FILE).stat().st_size / 1e6:.2f} MB) and {META_FILE}")
     return 0
+
+
+def _validate(rows: list[DomainRow], cutoff: str, until: str, brands: BrandIndex, dim: int, weight: np.ndarray,
+              bias: float, threshold: float) -> None:
+    """Print the recall of phishing hosts listed from cutoff to until (a validation run inside the training data)."""
+    hosts = [r.domain for r in rows if r.label and cutoff <= r.listed_on < until]
+    probs = probabilities(feature_matrix(hosts, brands, dim, "validate"), weight, bias)
+    recall = float((probs >= threshold).mean())
+    print(f"validation: {len(hosts)} phishing hosts listed {cutoff} .. {until}: recall {recall:.3f}")
 
 
 if __name__ == "__main__":
