@@ -55,6 +55,7 @@ class PromptInjectionDetector:
         self.default_threshold = float(meta.get("default_threshold", 0.5))
         self.feature_scale = float(meta.get("feature_scale", 1.0))
         self.agent_boost = float(meta.get("agent_channel_boost", 0.15))
+        self.window_gate = float(meta.get("window_gate", 1.1))  # above 1: never window (heads trained without)
         if list(meta.get("features", FEATURE_NAMES)) != list(FEATURE_NAMES):
             raise ValueError("prompt_injection weights were trained on other rule features; retrain them")
         if self.weight.shape != (EMBED_DIM + len(FEATURE_NAMES),):
@@ -93,10 +94,11 @@ class PromptInjectionDetector:
                       ) -> tuple[np.ndarray, list[tuple[int, str] | None]]:
         """Return the best of each post's first-pass score and its windows' scores, and the best window.
 
-        Only posts longer than the shared pass reads have windows (a window is (first word, text)); without
-        `encode` the first pass stands.
+        Only long posts whose first-pass score reaches the window gate are windowed (a cascade: each window
+        costs an encoder pass; a window is (first word, text)); without `encode` the first pass stands.
         """
-        flat, parent = flat_windows(raws) if encode is not None else ([], np.zeros(0, dtype=np.int64))
+        gated = [r if f >= self.window_gate else "" for r, f in zip(raws, first, strict=True)]
+        flat, parent = flat_windows(gated) if encode is not None else ([], np.zeros(0, dtype=np.int64))
         if not flat or encode is None:
             return first, [None] * len(raws)
         win = self.predict(encode([normalize(w) for w in flat]), flat)

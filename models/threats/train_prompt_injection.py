@@ -32,6 +32,11 @@ DATA_DIR = DATA_DIR / "prompt_injection"
 WEIGHTS_DIR = WEIGHTS_DIR
 FEATURE_SCALE = 1.0
 AGENT_BOOST = 0.15
+# Score windows only of long posts whose first-pass score reaches this. Off (above 1): reading the windows moved
+# the held-out recall by <= 0.003 (0.496 every long post, 0.493 with a 0.5 gate, 0.494 never) while every window
+# costs an encoder pass (reading all of them tripled the encoder's cost on the bench mix). Training still uses
+# the windows (benign windows as negatives, the best window of each long attack as a positive).
+WINDOW_GATE = 1.1
 VERSION = "prompt_injection-lr-2"
 
 
@@ -136,7 +141,7 @@ def source_weights(sources: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def detector(weight: np.ndarray, bias: float, threshold: float) -> PromptInjectionDetector:
     """Return a detector around a head (the scores the runtime computes, rule floors included)."""
     meta = {"version": VERSION, "default_threshold": threshold, "feature_scale": FEATURE_SCALE,
-            "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST}
+            "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST, "window_gate": WINDOW_GATE}
     return PromptInjectionDetector(weight, bias, meta)
 
 
@@ -145,8 +150,9 @@ def scores(det: PromptInjectionDetector, data: TrainSet, use_windows: bool = Tru
     first = det.predict(data.embeddings, data.texts, features=data.features)
     if not use_windows or not len(data.win_parent):
         return first
-    win = det.predict(data.win_embeddings, [""] * len(data.win_parent), features=data.win_features)
-    return max_by_parent(first, win, data.win_parent)[0]
+    gate = first[data.win_parent] >= det.window_gate
+    win = det.predict(data.win_embeddings[gate], [""] * int(gate.sum()), features=data.win_features[gate])
+    return max_by_parent(first, win, data.win_parent[gate])[0]
 
 
 def threshold_at(benign: Sequence[float], target_fpr: float) -> float:

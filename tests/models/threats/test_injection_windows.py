@@ -44,11 +44,12 @@ def test_max_by_parent_keeps_the_best_window_per_text() -> None:
     assert best[2] == scores[-1] and where[2] == len(flat) - 1
 
 
-def _detector() -> PromptInjectionDetector:
+def _detector(gate: float = 0.0) -> PromptInjectionDetector:
     """A head that reads only embedding dimension 0 (set by the fake encoder when the instruction is present)."""
     weight = np.zeros(EMBED_DIM + len(FEATURE_NAMES), dtype=np.float32)
     weight[0] = 8.0
-    return PromptInjectionDetector(weight, -4.0, {"default_threshold": 0.5, "features": list(FEATURE_NAMES)})
+    meta = {"default_threshold": 0.5, "features": list(FEATURE_NAMES), "window_gate": gate}
+    return PromptInjectionDetector(weight, -4.0, meta)
 
 
 def _encode(texts: list[str]) -> np.ndarray:
@@ -84,3 +85,21 @@ def test_short_posts_are_not_windowed() -> None:
     text = f"{FILLER} {BURIED}"
     out = det.score([_post(text)], BatchContext([text], np.zeros((1, EMBED_DIM), dtype=np.float32), encode=encode))
     assert calls == [] and out[0].score < 0.5
+
+
+def test_window_gate_reads_windows_only_of_posts_the_first_pass_already_suspects() -> None:
+    calls: list[int] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return _encode(texts)
+
+    det = _detector(gate=0.5)
+    text = " ".join([FILLER] * 20 + [BURIED])
+    quiet = np.zeros((1, EMBED_DIM), dtype=np.float32)
+    suspect = quiet.copy()
+    suspect[0, 0] = 0.6  # first-pass probability 0.69: past the gate, below the windows' 0.98
+    low = det.score([_post(text)], BatchContext([text], quiet, encode=encode))[0]
+    assert calls == [] and low.score < 0.5
+    high = det.score([_post(text)], BatchContext([text], suspect, encode=encode))[0]
+    assert calls and high.score > 0.95
