@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from models.ai_text.lm_features import STYLE_NAMES, style_features, word_count
-from models.ai_text.long import CASCADE_MARGIN, LinearHead, LongResult, LongScorer
+from models.ai_text.lm_stage import LM_TOKENS, LmStage
+from models.ai_text.long import CASCADE_MARGIN, LONG_NAMES, LinearHead, LongResult, LongScorer
 from models.detector import BatchContext
 from models.paths import WEIGHTS_DIR
 from models.types import DetectorOutput, Post
@@ -170,6 +171,7 @@ class AiTextDetector:
         self.bucket_logits = list(meta.get("bucket_threshold_logits") or [self.threshold_logit] * 4)
         self.authors: OrderedDict[str, AuthorRecord] = OrderedDict()
         self.long: LongScorer | None = None
+        self.lm: LmStage | None = None  # SmolLM2 statistics for gated long posts (if trained)
         long_meta = meta.get("long") or {}
         self.long_threshold_logit = float(long_meta.get("threshold_logit", self.threshold_logit))
         self.human_reference = np.sort(np.asarray(long_meta.get("human_reference", []), dtype=np.float64))
@@ -190,6 +192,8 @@ class AiTextDetector:
         det = cls(head, meta)
         if meta.get("long"):
             det.long = LongScorer.load(folder / "ai_text_long.npz")
+            if meta["long"].get("lm") and meta.get("use_lm", True):
+                det.lm = LmStage.load(folder / "ai_text_long.npz", meta["long"]["lm"])
             det.version = f"{det.version}+{meta['long']['version']}"
         return det
 
@@ -285,14 +289,21 @@ class AiTextDetector:
             return {}
         results = self.long.score([ctx.texts[i] for i in idx], [posts[i].scoring_text for i in idx],
                                   ctx.embeddings[idx], ctx.encode, self.long_threshold_logit - CASCADE_MARGIN)
+        if self.lm is not None:
+            gated = self.lm.gated([word_count(ctx.texts[i]) for i in idx], results, self.long_threshold_logit)
+            again = self.lm.rescore([ctx.texts[idx[j]] for j in gated], [results[j] for j in gated],
+                                    self.long_threshold_logit)
+            for j, res in zip(gated, again, strict=True):
+                results[j] = res
         return dict(zip(idx, results, strict=True))
 
-    def human_share_below(self, logit: float) -> float | None:
+    def human_share_below(self, logit: float, reference: np.ndarray | None = None) -> float | None:
         """Return the share of held-out human long posts (calibration set) scoring below this log-odds."""
-        if not len(self.human_reference):
+        reference = self.human_reference if reference is None else reference
+        if not len(reference):
             return None
         raw = logit - self.threshold_logit + self.long_threshold_logit
-        return float(np.searchsorted(self.human_reference, raw, side="left") / len(self.human_reference))
+        return float(np.searchsorted(reference, raw, side="left") / len(reference))
 
     def _one(self, post: Post, text: str, logit: float, contrib: np.ndarray, x_std: np.ndarray,
              long: LongResult | None = None) -> DetectorOutput:
@@ -337,9 +348,14 @@ class AiTextDetector:
             "signals": self.long.signals(long, toward_ai=True, k=4),
             "human_signals": self.long.signals(long, toward_ai=False, k=3),
         }
-        share = self.human_share_below(logit)
+        used_lm = long.names != LONG_NAMES and self.lm is not None
+        reference = self.lm.human_reference if used_lm and self.lm is not None else self.human_reference
+        if used_lm:
+            out["language_model"] = (f"SmolLM2 read the first {LM_TOKENS} tokens (run because the post is long and "
+                                     "near the flag line): how predictable its wording is to a language model")
+        share = self.human_share_below(logit, reference)
         if share is not None:
-            n = len(self.human_reference)
+            n = len(reference)
             above = f"all {n}" if share >= 1.0 else f"{share:.0%} of {n}"
             out["how_sure"] = (f"scores above {above} held-out human long posts "
                                f"(the flag line is set so about 1 in 100 human governance posts crosses it)")

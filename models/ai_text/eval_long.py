@@ -15,13 +15,22 @@ Run as part of `govmod eval ai_text` (or `python -m models.ai_text.eval --long-o
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from models.ai_text.eval import tpr_at_fpr
+from models.ai_text.lm_stage import LM_GATE_MARGIN
 from models.ai_text.longform_data import FAMILIES
-from models.ai_text.train_long import LONG_FLAG_WORDS, LongData, fit_long, long_threshold, score_long
+from models.ai_text.train_long import (
+    LONG_FLAG_WORDS,
+    LongData,
+    fit_long,
+    long_threshold,
+    score_long,
+    score_long_lm,
+)
 from models.training.metrics import auroc_of
 
 log = logging.getLogger(__name__)
@@ -47,10 +56,41 @@ def _band_metrics(z: np.ndarray, pos: np.ndarray, neg: np.ndarray, words: np.nda
     return out
 
 
-def _fold(data: LongData, train: np.ndarray, calib: np.ndarray) -> tuple[np.ndarray, float]:
+@dataclass(frozen=True, slots=True)
+class FoldScores:
+    """One fold's scores: without the LM (every row), with it (LM rows, else NaN), and their lines."""
+
+    z: np.ndarray
+    thr: float
+    z_lm: np.ndarray
+    thr_lm: float
+
+    def gated(self, has_lm: np.ndarray) -> np.ndarray:
+        """Return the run-time score on the shared scale (0 = line): the LM head where the gate lets it run."""
+        base = self.z - self.thr
+        use = has_lm & (base >= -LM_GATE_MARGIN) & ~np.isnan(self.z_lm)
+        return np.where(use, self.z_lm - self.thr_lm, base)
+
+
+def _fold(data: LongData, train: np.ndarray, calib: np.ndarray) -> FoldScores:
     model = fit_long(data, train)
     z = score_long(model, data)
-    return z, long_threshold(z, data, calib)["threshold_logit"]
+    thr = long_threshold(z, data, calib)["threshold_logit"]
+    z_lm = score_long_lm(model, data)
+    thr_lm = float("nan")
+    if model.lm_doc is not None and data.has_lm is not None:
+        thr_lm = long_threshold(np.nan_to_num(z_lm, nan=-1e9), data, calib & data.has_lm)["threshold_logit"]
+    return FoldScores(z, thr, z_lm, thr_lm)
+
+
+def _lm_metrics(data: LongData, f: FoldScores, pos: np.ndarray, neg: np.ndarray) -> dict[str, Any]:
+    """Compare, on the LM subset only, the long path without the LM, with it, and gated as at run time."""
+    if data.has_lm is None or np.isnan(f.thr_lm):
+        return {}
+    sub, words = data.has_lm, data.column("words")
+    return {"without_lm": _band_metrics(f.z, pos & sub, neg & sub, words, f.thr),
+            "with_lm": _band_metrics(np.nan_to_num(f.z_lm, nan=-1e9), pos & sub, neg & sub, words, f.thr_lm),
+            "gated": _band_metrics(f.gated(sub), pos & sub, neg & sub, words, 0.0)}
 
 
 def leave_one_generator_out(data: LongData) -> dict[str, Any]:
@@ -59,8 +99,10 @@ def leave_one_generator_out(data: LongData) -> dict[str, Any]:
     neg = (label == 0) & np.isin(split, ("val", "test"))
     out: dict[str, Any] = {}
     for held in FAMILIES:
-        z, thr = _fold(data, (split == "train") & (fam != held), (split == "val") & (fam != held))
-        out[held] = _band_metrics(z, fam == held, neg, words, thr)
+        f = _fold(data, (split == "train") & (fam != held), (split == "val") & (fam != held))
+        out[held] = _band_metrics(f.z, fam == held, neg, words, f.thr)
+        if lm := _lm_metrics(data, f, fam == held, neg):
+            out[held]["lm_subset"] = lm
         log.info("long LOGO %s: %s", held, out[held].get("long"))
     return out
 
@@ -71,12 +113,14 @@ def leave_one_domain_out(data: LongData) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for held in DOMAINS:
         inside = dom == held
-        z, thr = _fold(data, (split == "train") & ~inside, (split == "val") & ~inside)
+        f = _fold(data, (split == "train") & ~inside, (split == "val") & ~inside)
         neg = (label == 0) & (inside | np.isin(split, ("val", "test")))
         pos = inside & (label == 1)
-        res = _band_metrics(z, pos, neg, words, thr)
-        own = z[inside & (label == 0)]
-        res["auroc_vs_own_domain_humans"] = round(auroc_of(z[pos], own), 4) if len(own) >= 20 else None
+        res = _band_metrics(f.z, pos, neg, words, f.thr)
+        own = f.z[inside & (label == 0)]
+        res["auroc_vs_own_domain_humans"] = round(auroc_of(f.z[pos], own), 4) if len(own) >= 20 else None
+        if lm := _lm_metrics(data, f, pos, neg):
+            res["lm_subset"] = lm
         out[held] = res
         log.info("long LODO %s: %s", held, res.get("long"))
     return out
@@ -89,19 +133,27 @@ def governance_held_out(data: LongData) -> dict[str, Any]:
     domains = data.column("domain")
     flagged = np.zeros(len(data.rows), dtype=bool)
     seen = np.zeros(len(data.rows), dtype=bool)
+    sub = data.has_lm if data.has_lm is not None else np.zeros(len(data.rows), dtype=bool)
+    flagged_lm = np.zeros(len(data.rows), dtype=bool)
     per_repo: dict[str, Any] = {}
     for repo in sorted(set(src[gov])):
         held = src == repo
-        z, thr = _fold(data, (split == "train") & ~held, (split == "val") & ~held)
+        f = _fold(data, (split == "train") & ~held, (split == "val") & ~held)
         sel = held & gov & (words >= LONG_FLAG_WORDS)
-        flagged[sel] = z[sel] >= thr
+        flagged[sel] = f.z[sel] >= f.thr
+        if not np.isnan(f.thr_lm):
+            flagged_lm[sel & sub] = f.gated(sub)[sel & sub] >= 0.0
         seen |= sel
-        per_repo[repo] = {"n": int(sel.sum()), "flagged": int(flagged[sel].sum())}
+        per_repo[repo] = {"n": int(sel.sum()), "flagged": int(flagged[sel].sum()),
+                          "n_lm": int((sel & sub).sum()), "flagged_lm_gated": int(flagged_lm[sel & sub].sum())}
         log.info("governance held out %s: %s", repo, per_repo[repo])
     per_domain = {d: {"n": int((seen & (domains == d)).sum()), "flagged": int((flagged & (domains == d)).sum())}
                   for d in sorted(set(domains[seen]))}
+    lm_seen = seen & sub
     return {"per_repo": per_repo, "per_domain": per_domain, "n": int(seen.sum()),
-            "flagged": int(flagged.sum()), "flagged_share": round(float(flagged[seen].mean()), 4)}
+            "flagged": int(flagged.sum()), "flagged_share": round(float(flagged[seen].mean()), 4),
+            "lm_subset": {"n": int(lm_seen.sum()), "flagged_without_lm": int((flagged & lm_seen).sum()),
+                          "flagged_lm_gated": int((flagged_lm & lm_seen).sum())}}
 
 
 def short_head_baseline(data: LongData) -> dict[str, Any]:
@@ -137,11 +189,12 @@ def print_long(report: dict[str, Any]) -> None:
         print(f"{'held out':<22}{'band':<10}" + "".join(f"{c:>18}" for c in cols))
         for held, res in report[key].items():
             for band, m in res.items():
-                if isinstance(m, dict):
+                if isinstance(m, dict) and band != "lm_subset":
                     print(f"{held:<22}{band:<10}" + "".join(f"{m[c]:>18}" for c in cols))
         for band in ("all", "long"):
             print(f"{'mean':<22}{band:<10}{'':>36}" + "".join(
                 f"{_mean(report[key], band, c):>18}" for c in cols[2:]))
+    _print_lm(report)
     base = report.get("short_head_baseline")
     if base:
         print("\nBaseline: the short (tweet) head alone on the same texts (AUROC / TPR at 1% FPR): " + ", ".join(
@@ -155,6 +208,39 @@ def print_long(report: dict[str, Any]) -> None:
         print(f"  {dom:<45}{r['flagged']:>4} / {r['n']}")
 
 
+def _lm_means(results: dict[str, Any]) -> dict[str, float]:
+    """Return mean AUROC / TPR at 1% FPR over held-out parts of the LM subset, per variant (long band)."""
+    out = {}
+    for variant in ("without_lm", "with_lm", "gated"):
+        for key in ("auroc", "tpr_at_1fpr"):
+            vals = [r["lm_subset"][variant]["long"][key] for r in results.values()
+                    if isinstance(r, dict) and "long" in r.get("lm_subset", {}).get(variant, {})]
+            out[f"{variant}_{key}"] = round(float(np.mean(vals)), 4) if vals else float("nan")
+    return out
+
+
+def _print_lm(report: dict[str, Any]) -> None:
+    """Print the LM-subset comparison: the same texts scored without SmolLM2, with it, and gated."""
+    if not any("lm_subset" in r for r in report["logo"].values()):
+        return
+    print(f"\nSmolLM2 statistics, on the stratified LM subset (posts of >= {LONG_FLAG_WORDS} words; "
+          "AUROC / TPR at 1% FPR / TPR at line / human FPR at line)")
+    for title, key in (("generator", "logo"), ("domain", "lodo")):
+        for held, res in report[key].items():
+            lm = res.get("lm_subset") if isinstance(res, dict) else None
+            if not lm or "long" not in lm["with_lm"]:
+                continue
+            cells = [f"{v}: " + "/".join(f"{lm[v]['long'][c]:.3f}" for c in
+                                         ("auroc", "tpr_at_1fpr", "tpr_at_threshold", "fpr_at_threshold"))
+                     for v in ("without_lm", "with_lm", "gated")]
+            print(f"  {title} {held:<18} n_pos={lm['with_lm']['long']['n_pos']:<4} " + "  ".join(cells))
+        print(f"  mean over held-out {title}s: {report['summary'].get(key + '_lm', {})}")
+    gov = report["governance"].get("lm_subset")
+    if gov:
+        print(f"  governance repos held out, LM subset: {gov['flagged_without_lm']} of {gov['n']} flagged "
+              f"without the LM, {gov['flagged_lm_gated']} with it (gated)")
+
+
 def evaluate_long(data: LongData | None = None) -> dict[str, Any]:
     """Run the three long-form protocols and return their results with the means."""
     from models.ai_text.train_long import load_data
@@ -164,4 +250,6 @@ def evaluate_long(data: LongData | None = None) -> dict[str, Any]:
                               "governance": governance_held_out(data), "short_head_baseline": short_head_baseline(data)}
     report["summary"] = {f"{k}_{band}_{m}": _mean(report[k], band, m) for k in ("logo", "lodo")
                          for band in ("all", "long") for m in ("auroc", "tpr_at_1fpr")}
+    report["summary"]["logo_lm"] = _lm_means(report["logo"])
+    report["summary"]["lodo_lm"] = _lm_means(report["lodo"])
     return report

@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,8 +31,29 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"<[@#][!&]?\d+>|@\w+")
 _HASHTAG = re.compile(r"#\w+")
 _TRAILING_TAGS = re.compile(r"(?:\s*(?:#\w+|[^\w\s]))+\s*$")
-_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han: no spaces between words
+
+
+def _mark_ranges() -> str:
+    """Return a character-class body of the Basic Multilingual Plane's combining marks (Mn, Mc, Me)."""
+    out, start, prev = [], -1, -2
+    for cp in range(0x300, 0x10000):
+        if unicodedata.category(chr(cp)).startswith("M"):
+            if cp != prev + 1:
+                if start >= 0:
+                    out.append((start, prev))
+                start = cp
+            prev = cp
+    out.append((start, prev))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in out)
+
+
+# A word: a run of letters in any script (with its combining marks, as in Hindi or Thai, and ASCII
+# apostrophes); each Han or kana character counts as one word, since those scripts do not space words.
+WORD = re.compile(rf"[{_CJK}]|[^\W\d_{_CJK}](?:[^\W\d_{_CJK}]|[{_mark_ranges()}'])*")
+_WORD = WORD
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f\u0964])\s*")  # also 。！？ and the danda
+_SENTENCE_SPLIT = SENTENCE_SPLIT
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 _CASUAL = re.compile(
     r"\b(?:lol|lmao|lmfao|omg|wtf|tbh|imo|imho|idk|ngl|gonna|wanna|gotta|ya|u|ur|im|dont|cant|wont|"

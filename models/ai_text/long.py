@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.ai_text.lm_features import STYLE_NAMES, style_features
+from models.ai_text.lm_features import SENTENCE_SPLIT, STYLE_NAMES, WORD, style_features
 
 CASCADE_MARGIN = 2.0  # extra windows only for posts whose first-window log-odds are within this of the line
 CHUNK_WORDS = 190  # about 250 MiniLM tokens of English prose
@@ -26,8 +26,8 @@ CHUNK_STRIDE = 160  # windows overlap by about 30 words
 MIN_TAIL_WORDS = 40  # a last window shorter than this is folded into the one before
 MAX_CHUNKS = 6  # Discord's 4,000 characters are at most about 700 words
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORD = WORD
+_SENTENCE = SENTENCE_SPLIT
 _LIST_LINE = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+\S", re.MULTILINE)
 _BOLD_LEAD = re.compile(r"^\s*(?:\*\*[^*\n]{2,60}\*\*|[A-Z][A-Za-z ]{2,40}:)", re.MULTILINE)
 _TRANSITIONS = re.compile(
@@ -45,7 +45,7 @@ _STOCK = re.compile(
     r"in today's|tapestry|holistic|stakeholders?|empower(?:s|ing)?)\b",
     re.IGNORECASE,
 )
-_FIRST = re.compile(r"^\W*([A-Za-z']+)")
+_FIRST = re.compile(rf"^\W*({WORD.pattern})")
 
 STRUCTURE_NAMES: tuple[str, ...] = (
     "paragraph_count",  # log1p of blank-line separated paragraphs
@@ -187,8 +187,10 @@ class LongResult:
 
     logit: float  # raw document log-odds (calibrated by the caller)
     chunk_logits: np.ndarray
-    contributions: np.ndarray  # per LONG_NAMES column
+    contributions: np.ndarray  # per column of `names`
     x_std: np.ndarray  # standardised inputs, to word the signals
+    x: np.ndarray  # raw inputs (the LM stage adds its columns to these)
+    names: tuple[str, ...] = LONG_NAMES  # LONG_NAMES, or with the LM columns after the LM stage
 
 
 class LongScorer:
@@ -243,14 +245,14 @@ class LongScorer:
         x = long_features(chunk_logits, texts, raw_texts)
         contrib = self.doc.contributions(x)
         x_std = (x - self.doc.mean) / self.doc.scale
-        return [LongResult(float(contrib[i].sum() + self.doc.intercept), chunk_logits[i], contrib[i], x_std[i])
+        return [LongResult(float(contrib[i].sum() + self.doc.intercept), chunk_logits[i], contrib[i], x_std[i], x[i])
                 for i in range(len(texts))]
 
     def signals(self, result: LongResult, *, toward_ai: bool, k: int) -> list[str]:
         """Return up to k plain-word reasons pushing toward (or away from) LLM-written text."""
         sign = 1.0 if toward_ai else -1.0
         items = []
-        for j, name in enumerate(self.doc.names):
+        for j, name in enumerate(result.names):
             c = float(result.contributions[j]) * sign
             phrases = LONG_PHRASES.get(name)
             if c > 0.2 and phrases is not None:

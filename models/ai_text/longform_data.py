@@ -17,21 +17,24 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from models.ai_text.lm_features import word_count
+from models.ai_text.lm_stage import LM_MIN_WORDS, LM_TOKENS
 from models.ai_text.long import chunk_texts
-from models.ai_text.train import _encode, cached_rows
+from models.ai_text.train import CACHE_DIR, _encode, cached_rows
 from models.normalize import normalize
 from models.training import datasets
 
 log = logging.getLogger(__name__)
 
-LM_TOKENS = 192  # SmolLM2 reads the first 192 tokens of a long post (cost grows with length)
 BLOCK = 400
 SAMPLE_SEED = 13
+LM_STRATUM_CAP = 150  # SmolLM2 costs ~2 s per long post on the shared box: a stratified subset
 DEFAULT_DOCS = 3000  # seeded sample of the 5,864 texts: all their MiniLM windows take ~2 h on a busy 2-core box
+_SCORER: list[Any] = []  # the one SmolLM2 loaded by this process (on the first cache miss)
 GOVERNANCE_PREFIXES = ("dao_", "governance_", "protocol_")
 _FAMILIES = {
     "gpt-3.5-turbo-0613": "gpt-3.5", "gpt-3.5-turbo": "gpt-3.5", "gpt-3.5-turbo (MixSet)": "gpt-3.5",
@@ -123,16 +126,55 @@ def lm_features(norms: Sequence[str]) -> np.ndarray:
     """Return SmolLM2 statistics of texts (first LM_TOKENS tokens), cached; the LM loads on a miss only."""
     from models.ai_text.lm_features import LmScorer
 
-    scorer: list[LmScorer] = []
-
     def compute(batch: list[str]) -> np.ndarray:
-        if not scorer:
-            scorer.append(LmScorer(max_tokens=LM_TOKENS, batch_size=8))
-        return scorer[0].features(batch)
+        if not _SCORER:
+            _SCORER.append(LmScorer(max_tokens=LM_TOKENS, batch_size=8))
+        return _SCORER[0].features(batch)
 
     parts = [cached_rows(list(norms[i : i + BLOCK]), f"smollm2_{LM_TOKENS}", compute)
              for i in range(0, len(norms), BLOCK)]
     return np.concatenate(parts) if parts else np.zeros((0, 5), np.float32)
+
+
+def lm_subset(rows: Sequence[LongRow]) -> list[int]:
+    """Return the indices of the stratified subset of long rows that get SmolLM2 statistics, interleaved.
+
+    Only rows of at least LM_MIN_WORDS words (the LM runs on no shorter post). Every validation and test
+    human row is kept (calibration and negatives); every other stratum (generator family for AI rows,
+    domain group for training humans) keeps at most LM_STRATUM_CAP rows, in the seeded order. The
+    result interleaves the strata, so any prefix of it is itself stratified (an extraction can stop early).
+    """
+    order = sample_order(len(rows))
+    strata: dict[str, list[int]] = {}
+    for i in order:
+        r = rows[i]
+        if r.words < LM_MIN_WORDS:
+            continue
+        key = f"ai/{r.family}" if r.label else ("human/heldout" if r.split != "train" else f"human/{r.domain_group}")
+        strata.setdefault(key, []).append(int(i))
+    ranked = []
+    for key, members in strata.items():
+        keep = members if key == "human/heldout" else members[:LM_STRATUM_CAP]
+        ranked += [((j + 0.5) / len(keep), int(i)) for j, i in enumerate(keep)]
+    return [i for _, i in sorted(ranked)]
+
+
+def cached_lm_features(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (rows, present) of the SmolLM2 statistics already cached, never computing any (NaN if absent)."""
+    from models.ai_text.lm_features import LM_NAMES
+    from models.feature_cache import text_key
+
+    path = CACHE_DIR / f"smollm2_{LM_TOKENS}.npz"
+    store: dict[str, np.ndarray] = {}
+    if path.exists():
+        with np.load(path) as data:
+            store = dict(zip(data["keys"].tolist(), data["rows"], strict=True))
+    out = np.full((len(norms), len(LM_NAMES)), np.nan, dtype=np.float32)
+    for i, t in enumerate(norms):
+        row = store.get(text_key(t))
+        if row is not None:
+            out[i] = row
+    return out, ~np.isnan(out).any(1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,11 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m models.ai_text.longform_data", description=__doc__.splitlines()[0])
     p.add_argument("--lm", action="store_true", help="also compute the SmolLM2 statistics")
     p.add_argument("--limit", type=int, default=0, help="only this many rows (seeded sample), to time the cost")
+    p.add_argument("--lm-subset", action="store_true",
+                   help="only the SmolLM2 statistics of the stratified long-post subset of the default sample")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
     torch.set_num_threads(2)
+    if args.lm_subset:
+        return _fill_lm_subset(args.limit)
     rows = load_longform()
     order = sample_order(len(rows))
     if args.limit:
@@ -157,6 +203,19 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         lm_features(norms)
         print(f"smollm2 ({LM_TOKENS} tokens): {len(norms)} docs, {time.perf_counter() - t:.1f} s")
+    return 0
+
+
+def _fill_lm_subset(limit: int) -> int:
+    """Compute the SmolLM2 statistics of the stratified subset in small blocks, timing each."""
+    rows = load_sample()
+    idx = lm_subset(rows)[: limit or None]
+    print(f"lm subset: {len(idx)} long posts")
+    done, t0 = 0, time.perf_counter()
+    for start in range(0, len(idx), 50):
+        lm_features([rows[i].norm for i in idx[start : start + 50]])
+        done += len(idx[start : start + 50])
+        print(f"{done} done, {(time.perf_counter() - t0) / done:.2f} s per post", flush=True)
     return 0
 
 

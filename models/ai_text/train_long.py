@@ -22,8 +22,16 @@ from typing import Any
 
 import numpy as np
 
+from models.ai_text.lm_features import LM_NAMES
 from models.ai_text.long import LONG_NAMES, LinearHead, long_features
-from models.ai_text.longform_data import DEFAULT_DOCS, LongRow, chunk_embeddings, load_sample
+from models.ai_text.longform_data import (
+    DEFAULT_DOCS,
+    LongRow,
+    cached_lm_features,
+    chunk_embeddings,
+    lm_subset,
+    load_sample,
+)
 from models.ai_text.train import SEED, TARGET_FPR, WEIGHTS_DIR, fit_head, threshold_at_fpr
 
 log = logging.getLogger(__name__)
@@ -41,6 +49,7 @@ class LongModel:
 
     chunk: LinearHead
     doc: LinearHead
+    lm_doc: LinearHead | None = None  # document head plus SmolLM2 statistics (posts of LONG_FLAG_WORDS+ words)
 
     def chunk_logits(self, chunk_emb: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Return each document's chunk log-odds."""
@@ -54,18 +63,29 @@ class LongData:
     rows: list[LongRow]
     chunk_emb: list[np.ndarray]
     style_struct: np.ndarray  # doc style + structure columns of LONG_NAMES (everything but the chunk aggregates)
+    lm: np.ndarray | None = None  # (n, len(LM_NAMES)) SmolLM2 statistics, NaN where not computed
+    has_lm: np.ndarray | None = None  # rows of the stratified LM subset whose statistics are cached
 
     def column(self, name: str) -> np.ndarray:
         """Return one attribute of every row as an array (label, family, split, source...)."""
         return np.array([getattr(r, name) for r in self.rows])
 
 
-def load_data(docs: int = DEFAULT_DOCS) -> LongData:
-    """Load the seeded sample of long-form rows and their (cached) chunk embeddings and document features."""
+def load_data(docs: int = DEFAULT_DOCS, *, lm: bool = True) -> LongData:
+    """Load the seeded sample of long-form rows, their (cached) chunk embeddings and document features.
+
+    With `lm`, also the SmolLM2 statistics of the stratified LM subset that are already cached
+    (`python -m models.ai_text.longform_data --lm-subset` computes them); nothing is computed here.
+    """
     rows = load_sample(docs)
     emb = chunk_embeddings([r.norm for r in rows])
     feats = long_features([np.zeros(1)] * len(rows), [r.norm for r in rows], [r.text for r in rows])
-    return LongData(rows, emb, feats[:, 5:])
+    if not lm:
+        return LongData(rows, emb, feats[:, 5:])
+    stats, present = cached_lm_features([r.norm for r in rows])
+    subset = np.zeros(len(rows), dtype=bool)
+    subset[lm_subset(rows)] = True
+    return LongData(rows, emb, feats[:, 5:], stats, present & subset)
 
 
 def balance_groups(rows: Sequence[LongRow]) -> np.ndarray:
@@ -155,8 +175,15 @@ def fit_long(data: LongData, train: np.ndarray) -> LongModel:
     chunk = fit_chunk_head(data, idx)
     x = doc_matrix(cross_fitted_chunk_logits(data, idx), data, idx)
     y = data.column("label")[idx]
-    doc = fit_head(x, y, l2=DOC_L2, groups=balance_groups(data.rows)[idx])
-    return LongModel(chunk, _as_linear(doc, LONG_NAMES))
+    groups = balance_groups(data.rows)[idx]
+    doc = fit_head(x, y, l2=DOC_L2, groups=groups)
+    lm_doc = None
+    if data.has_lm is not None and data.lm is not None:
+        sel = data.has_lm[idx]
+        if sel.sum() >= 100 and len(set(y[sel])) == 2:
+            head = fit_head(np.hstack([x[sel], data.lm[idx[sel]]]), y[sel], l2=DOC_L2, groups=groups[sel])
+            lm_doc = _as_linear(head, LONG_NAMES + LM_NAMES)
+    return LongModel(chunk, _as_linear(doc, LONG_NAMES), lm_doc)
 
 
 def score_long(model: LongModel, data: LongData, idx: np.ndarray | None = None) -> np.ndarray:
@@ -164,6 +191,17 @@ def score_long(model: LongModel, data: LongData, idx: np.ndarray | None = None) 
     idx = np.arange(len(data.rows)) if idx is None else idx
     x = doc_matrix(model.chunk_logits([data.chunk_emb[i] for i in idx]), data, idx)
     return model.doc.logit(x)
+
+
+def score_long_lm(model: LongModel, data: LongData) -> np.ndarray:
+    """Return the LM document head's log-odds of every row (NaN where the row has no LM statistics)."""
+    z = np.full(len(data.rows), np.nan)
+    if model.lm_doc is None or data.has_lm is None or data.lm is None:
+        return z
+    idx = np.flatnonzero(data.has_lm)
+    x = doc_matrix(model.chunk_logits([data.chunk_emb[i] for i in idx]), data, idx)
+    z[idx] = model.lm_doc.logit(np.hstack([x, data.lm[idx]]))
+    return z
 
 
 def long_threshold(z: np.ndarray, data: LongData, calib: np.ndarray) -> dict[str, float]:
@@ -197,7 +235,36 @@ def save_long(folder: Path, model: LongModel) -> None:
     np.savez(folder / "ai_text_long.npz", chunk_mean=model.chunk.mean, chunk_scale=model.chunk.scale,
              chunk_coef=model.chunk.coef, chunk_intercept=np.array([model.chunk.intercept], np.float32),
              doc_names=np.array(model.doc.names), doc_mean=model.doc.mean, doc_scale=model.doc.scale,
-             doc_coef=model.doc.coef, doc_intercept=np.array([model.doc.intercept], np.float32))
+             doc_coef=model.doc.coef, doc_intercept=np.array([model.doc.intercept], np.float32),
+             **_lm_arrays(model.lm_doc))
+
+
+def _lm_arrays(head: LinearHead | None) -> dict[str, np.ndarray]:
+    """Return the LM head's arrays for ai_text_long.npz (none if it was not trained)."""
+    if head is None:
+        return {}
+    return {"lm_doc_names": np.array(head.names), "lm_doc_mean": head.mean.astype(np.float32),
+            "lm_doc_scale": head.scale.astype(np.float32), "lm_doc_coef": head.coef.astype(np.float32),
+            "lm_doc_intercept": np.array([head.intercept], np.float32)}
+
+
+def lm_meta(model: LongModel, data: LongData, long_line: float) -> dict[str, Any] | None:
+    """Calibrate the LM head on validation humans of the LM subset; describe it for ai_text.json."""
+    if model.lm_doc is None or data.has_lm is None:
+        return None
+    split, label = data.column("split"), data.column("label")
+    z = score_long_lm(model, data)
+    calib = long_threshold(np.nan_to_num(z, nan=-1e9), data, (split == "val") & data.has_lm)
+    thr = calib["threshold_logit"]
+    test_h = (split == "test") & (label == 0) & data.has_lm
+    gov = np.array([r.governance for r in data.rows])
+    val_h = (split == "val") & (label == 0) & data.has_lm
+    return {**calib, "rows_with_lm": int(data.has_lm.sum()),
+            "trained_on_rows": int(((split == "train") & data.has_lm).sum()),
+            "test_human_fpr": round(float((z[test_h] >= thr).mean()), 4),
+            "test_governance_fpr": round(float((z[test_h & gov] >= thr).mean()), 4),
+            "n_test_governance": int((test_h & gov).sum()),
+            "human_reference": [round(float(v - thr + long_line), 3) for v in np.sort(z[val_h])]}
 
 
 def train(folder: Path = WEIGHTS_DIR, docs: int = DEFAULT_DOCS) -> dict[str, Any]:
@@ -212,7 +279,9 @@ def train(folder: Path = WEIGHTS_DIR, docs: int = DEFAULT_DOCS) -> dict[str, Any
     gov = np.array([r.governance for r in data.rows])
     cascade = cascade_check(model, data, calib["threshold_logit"])
     val_h = (split == "val") & (data.column("label") == 0) & (data.column("words") >= LONG_FLAG_WORDS)
-    digest = hashlib.blake2b(model.doc.coef.tobytes() + model.chunk.coef.tobytes(), digest_size=4).hexdigest()
+    lm_coef = model.lm_doc.coef.tobytes() if model.lm_doc is not None else b""
+    digest = hashlib.blake2b(model.doc.coef.tobytes() + model.chunk.coef.tobytes() + lm_coef, digest_size=4).hexdigest()
+    lm = lm_meta(model, data, calib["threshold_logit"])
     return {
         "version": f"ai_text-long-{digest}", "flag_words": LONG_FLAG_WORDS, **calib,
         "trained_on": {"rows": int((split == "train").sum()), "sample_docs": len(data.rows), "seed": SEED,
@@ -222,6 +291,7 @@ def train(folder: Path = WEIGHTS_DIR, docs: int = DEFAULT_DOCS) -> dict[str, Any
         "n_test_governance": int((test_h & gov).sum()),
         **cascade,
         "human_reference": [round(float(v), 3) for v in np.sort(z[val_h])],  # how-sure wording at run time
+        **({"lm": lm} if lm else {}),
     }
 
 

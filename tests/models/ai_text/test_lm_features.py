@@ -72,3 +72,30 @@ def test_smollm_statistics_prefer_fluent_text() -> None:
     logp = LM_NAMES.index("lm_logp")
     assert feats[0, logp] > feats[1, logp]  # fluent text is more likely under the model
     assert feats[0, LM_NAMES.index("lm_logrank")] < feats[1, LM_NAMES.index("lm_logrank")]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("We should fund the audit before the vote.", 8),
+        ("Нам нужно оплатить аудит до голосования.", 6),  # Cyrillic
+        ("हमें मतदान से पहले ऑडिट का भुगतान करना चाहिए।", 9),  # Devanagari: vowel signs stay inside words
+        ("我们应该在投票前支付审计费用。", 14),  # Han: one word per character (no spaces between words)
+        ("Il faut financer l'audit avant le vote, déjà prévu.", 9),
+        ("x2y a_b 1234", 4),  # digits and underscores are not letters
+    ],
+)
+def test_words_are_counted_in_any_script(text: str, words: int) -> None:
+    assert word_count(text) == words
+
+
+def test_non_english_prose_is_not_measured_as_empty() -> None:
+    en, ru, zh = style_features([
+        "We should fund the audit before the vote. The last one was late. Who signs off?",
+        "Нам нужно оплатить аудит до голосования. Прошлый был поздно. Кто подписывает?",
+        "我们应该在投票前支付审计费用。上次太晚了。谁来签字？",
+    ])
+    for row in (ru, zh):
+        assert row[col("sentence_count")] == pytest.approx(en[col("sentence_count")])
+        assert row[col("mean_word_len")] > 0.9 and row[col("type_token_ratio")] > 0.5
+    assert abs(ru[col("log_words")] - en[col("log_words")]) < 0.5

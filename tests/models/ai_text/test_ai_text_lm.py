@@ -1,0 +1,124 @@
+"""Tests for the SmolLM2 stage of the long-form path (gate, rescoring, evidence) and its data subset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.pipeline import BatchContext
+from models.ai_text.lm_features import LM_NAMES
+from models.ai_text.lm_stage import LM_GATE_MARGIN, LM_HEAD_NAMES, LM_MIN_WORDS, LmStage
+from models.ai_text.long import LONG_NAMES, LinearHead
+from models.ai_text.longform_data import LM_STRATUM_CAP, LongRow, lm_subset
+from models.normalize import normalize
+from tests.models.ai_text.test_ai_text import LONG_HUMAN, LONG_LLM, fake_long_detector, post, window_encoder
+
+
+class FakeLm:
+    """Stand-in for SmolLM2: Fast-DetectGPT curvature high for texts with stock LLM words; counts calls."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.seen += texts
+        out = np.zeros((len(texts), len(LM_NAMES)), dtype=np.float32)
+        out[:, LM_NAMES.index("lm_fastdetect")] = [4.0 if "foster" in t else -2.0 for t in texts]
+        return out
+
+
+def lm_stage(fake: FakeLm, fast_weight: float = 1.0) -> LmStage:
+    """Return an LM stage whose head copies the fake long detector's and adds the curvature column."""
+    det = fake_long_detector()
+    assert det.long is not None
+    n = len(LM_HEAD_NAMES)
+    coef = np.concatenate([det.long.doc.coef, np.zeros(len(LM_NAMES), np.float32)])
+    coef[LM_HEAD_NAMES.index("lm_fastdetect")] = fast_weight
+    head = LinearHead(LM_HEAD_NAMES, np.zeros(n, np.float32), np.ones(n, np.float32), coef, 0.0)
+    return LmStage(head, threshold_logit=3.0, human_reference=np.linspace(-4.0, 2.0, 100), stats=fake)
+
+
+def score(texts: list[str], fake: FakeLm, fast_weight: float = 1.0, axis: list[float] | None = None) -> list:
+    """Score posts with the fake long detector plus the fake LM stage."""
+    det = fake_long_detector()
+    det.lm = lm_stage(fake, fast_weight)
+    posts = [post(i, t, str(i)) for i, t in enumerate(texts)]
+    emb = np.zeros((len(posts), 384), dtype=np.float32)
+    emb[:, 0] = axis if axis is not None else 1.0
+    ctx = BatchContext(texts=[normalize(p.scoring_text) for p in posts], embeddings=emb, encode=window_encoder)
+    return det.score(posts, ctx)
+
+
+def test_lm_reads_a_long_post_near_the_line_and_says_so() -> None:
+    fake = FakeLm()
+    (out,) = score([LONG_LLM], fake)
+    assert len(fake.seen) == 1
+    assert out.eligible and out.score >= 0.9
+    assert "SmolLM2" in out.evidence["language_model"]
+    assert any("Fast-DetectGPT" in s for s in out.evidence["signals"])
+    assert out.evidence["how_sure"].startswith("scores above")
+
+
+def test_lm_can_lower_a_score_it_reads() -> None:
+    with_lm = score([LONG_LLM], FakeLm(), fast_weight=-3.0)[0]
+    without = score([LONG_LLM], FakeLm(), fast_weight=0.0)[0]
+    assert with_lm.score < without.score
+
+
+def test_lm_skips_short_posts_and_posts_far_below_the_line() -> None:
+    fake = FakeLm()
+    short = " ".join(LONG_LLM.split()[: LM_MIN_WORDS - 20])
+    outs = score([short, LONG_HUMAN], fake, axis=[3.0, -3.0])
+    assert fake.seen == []  # the first is too short (though LLM-like), the second far below the line
+    assert outs[0].score >= 0.9 and not outs[0].eligible
+    assert all("language_model" not in o.evidence for o in outs)
+
+
+def test_gate_uses_the_margin_below_the_line() -> None:
+    stage = lm_stage(FakeLm())
+    det = fake_long_detector()
+    results = det.long.score([normalize(LONG_LLM)] * 2, [LONG_LLM] * 2, np.zeros((2, 384), np.float32), None)
+    line = results[0].logit + LM_GATE_MARGIN - 0.01
+    assert stage.gated([200, 200], results, line) == [0, 1]
+    assert stage.gated([200, LM_MIN_WORDS - 1], results, line) == [0]
+    assert stage.gated([200, 200], results, line + 0.02) == []
+
+
+def test_rescored_log_odds_land_on_the_long_form_scale() -> None:
+    fake = FakeLm()
+    stage = lm_stage(fake, fast_weight=0.0)
+    det = fake_long_detector()
+    (res,) = det.long.score([normalize(LONG_LLM)], [LONG_LLM], np.ones((1, 384), np.float32), None)
+    (again,) = stage.rescore([normalize(LONG_LLM)], [res], long_threshold=2.0)
+    assert again.logit == pytest.approx(res.logit + 2.0 - 3.0, abs=1e-4)  # own line 3.0 mapped onto 2.0
+    assert again.names == LM_HEAD_NAMES and res.names == LONG_NAMES
+
+
+def test_head_on_other_features_is_refused() -> None:
+    n = len(LONG_NAMES)
+    head = LinearHead(LONG_NAMES, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+    with pytest.raises(ValueError, match="retrain"):
+        LmStage(head, 0.0, [])
+
+
+def _row(i: int, label: int, family: str, group: str, split: str, words: int) -> LongRow:
+    return LongRow("t", f"text {i}", label, family, family, group, group, "src", split, str(i), words)
+
+
+def test_lm_subset_is_stratified_keeps_held_out_humans_and_skips_short_rows() -> None:
+    rows = ([_row(i, 1, "gpt-4", "essay", "train", 300) for i in range(400)]
+            + [_row(400 + i, 1, "dolly", "qa", "train", 300) for i in range(10)]
+            + [_row(500 + i, 0, "human", "governance", "val", 300) for i in range(200)]
+            + [_row(700 + i, 0, "human", "governance", "train", 300) for i in range(300)]
+            + [_row(1000 + i, 1, "gpt-4", "essay", "train", 100) for i in range(50)])
+    idx = lm_subset(rows)
+    picked = [rows[i] for i in idx]
+    assert len(idx) == len(set(idx))
+    assert all(r.words >= LM_MIN_WORDS for r in picked)
+    assert sum(r.family == "gpt-4" for r in picked) == LM_STRATUM_CAP
+    assert sum(r.family == "dolly" for r in picked) == 10
+    assert sum(r.split == "val" for r in picked) == 200  # every held-out human
+    assert sum(r.label == 0 and r.split == "train" for r in picked) == LM_STRATUM_CAP
+    head = [rows[i] for i in idx[:100]]  # any prefix is itself stratified
+    assert {r.family for r in head if r.label} == {"gpt-4", "dolly"}
+    assert 0.15 < sum(r.split == "val" for r in head) / 100 < 0.5
