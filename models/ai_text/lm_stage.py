@@ -28,11 +28,14 @@ log = logging.getLogger(__name__)
 LM_TOKENS = 192  # SmolLM2 reads the first 192 tokens of a long post (cost grows with length)
 LM_MIN_WORDS = 150  # the LM runs on no shorter post (and its statistics are trained on no shorter text)
 LM_GATE_MARGIN = 2.0  # ... and only when the score without it is within this many log-odds of the line
-LM_HEAD_NAMES: tuple[str, ...] = LONG_NAMES + LM_NAMES
+# the token count is left out: nearly constant (192) on posts this long, it would only add noise
+LM_HEAD_STATS: tuple[str, ...] = ("lm_logp", "lm_entropy", "lm_logrank", "lm_fastdetect")
+LM_COLUMNS = [LM_NAMES.index(n) for n in LM_HEAD_STATS]
+LM_HEAD_NAMES: tuple[str, ...] = LONG_NAMES + LM_HEAD_STATS
 
 
 class LmStage:
-    """Rescore gated long posts with the LM document head (LONG_NAMES + LM_NAMES)."""
+    """Rescore gated long posts with the LM document head (LONG_NAMES + LM_HEAD_STATS)."""
 
     def __init__(self, head: LinearHead, threshold_logit: float, human_reference: Sequence[float],
                  stats: Callable[[list[str]], np.ndarray] | None = None) -> None:
@@ -76,7 +79,8 @@ class LmStage:
         """Return the results rescored with the LM columns, their log-odds on the long-form scale."""
         if not texts:
             return []
-        x = np.hstack([np.stack([r.x for r in results]), self.statistics(texts)]).astype(np.float64)
+        stats = self.statistics(texts)[:, LM_COLUMNS]
+        x = np.hstack([np.stack([r.x for r in results]), stats]).astype(np.float64)
         contrib = self.head.contributions(x)
         x_std = (x - self.head.mean) / self.head.scale
         shift = long_threshold - self.threshold_logit

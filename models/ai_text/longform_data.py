@@ -162,7 +162,7 @@ def lm_subset(rows: Sequence[LongRow]) -> list[int]:
 def cached_lm_features(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Return (rows, present) of the SmolLM2 statistics already cached, never computing any (NaN if absent)."""
     from models.ai_text.lm_features import LM_NAMES
-    from models.feature_cache import text_key
+    from models.training.feature_cache import text_key
 
     path = CACHE_DIR / f"smollm2_{LM_TOKENS}.npz"
     store: dict[str, np.ndarray] = {}

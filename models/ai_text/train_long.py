@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from models.ai_text.lm_features import LM_NAMES
+from models.ai_text.lm_stage import LM_COLUMNS, LM_HEAD_NAMES
 from models.ai_text.long import LONG_NAMES, LinearHead, long_features
 from models.ai_text.longform_data import (
     DEFAULT_DOCS,
@@ -181,8 +181,9 @@ def fit_long(data: LongData, train: np.ndarray) -> LongModel:
     if data.has_lm is not None and data.lm is not None:
         sel = data.has_lm[idx]
         if sel.sum() >= 100 and len(set(y[sel])) == 2:
-            head = fit_head(np.hstack([x[sel], data.lm[idx[sel]]]), y[sel], l2=DOC_L2, groups=groups[sel])
-            lm_doc = _as_linear(head, LONG_NAMES + LM_NAMES)
+            head = fit_head(np.hstack([x[sel], data.lm[idx[sel]][:, LM_COLUMNS]]), y[sel], l2=DOC_L2,
+                            groups=groups[sel])
+            lm_doc = _as_linear(head, LM_HEAD_NAMES)
     return LongModel(chunk, _as_linear(doc, LONG_NAMES), lm_doc)
 
 
@@ -200,7 +201,7 @@ def score_long_lm(model: LongModel, data: LongData) -> np.ndarray:
         return z
     idx = np.flatnonzero(data.has_lm)
     x = doc_matrix(model.chunk_logits([data.chunk_emb[i] for i in idx]), data, idx)
-    z[idx] = model.lm_doc.logit(np.hstack([x, data.lm[idx]]))
+    z[idx] = model.lm_doc.logit(np.hstack([x, data.lm[idx][:, LM_COLUMNS]]))
     return z
 
 

@@ -32,7 +32,7 @@ def lm_stage(fake: FakeLm, fast_weight: float = 1.0) -> LmStage:
     det = fake_long_detector()
     assert det.long is not None
     n = len(LM_HEAD_NAMES)
-    coef = np.concatenate([det.long.doc.coef, np.zeros(len(LM_NAMES), np.float32)])
+    coef = np.concatenate([det.long.doc.coef, np.zeros(n - len(LONG_NAMES), np.float32)])
     coef[LM_HEAD_NAMES.index("lm_fastdetect")] = fast_weight
     head = LinearHead(LM_HEAD_NAMES, np.zeros(n, np.float32), np.ones(n, np.float32), coef, 0.0)
     return LmStage(head, threshold_logit=3.0, human_reference=np.linspace(-4.0, 2.0, 100), stats=fake)
