@@ -224,6 +224,12 @@ def long_check(n: int, batch: int) -> dict[str, Any]:
     if det is None or getattr(det, "long", None) is None:
         raise SystemExit("the ai_generated detector has no long-form path loaded")
     long_path, lm = det.long, getattr(det, "lm", None)
+    if lm is None and det.meta.get("long", {}).get("lm"):  # the LM stage is opt-in (`use_lm`): time it anyway
+        from models.ai_text.lm_stage import LmStage
+        from models.paths import WEIGHTS_DIR
+
+        folder = Settings().models.weights_dir or WEIGHTS_DIR
+        lm = LmStage.load(folder / "ai_text_long.npz", det.meta["long"]["lm"])
     out: dict[str, Any] = {"messages": len(texts)}
     if lm is not None:  # the LM loads on its first gated post; time that once, outside the throughput runs
         started = time.perf_counter()

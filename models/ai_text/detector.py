@@ -192,7 +192,7 @@ class AiTextDetector:
         det = cls(head, meta)
         if meta.get("long"):
             det.long = LongScorer.load(folder / "ai_text_long.npz")
-            if meta["long"].get("lm") and meta.get("use_lm", True):
+            if meta["long"].get("lm") and meta.get("use_lm", False):  # opt-in: SmolLM2 costs ~2 GB peak memory
                 det.lm = LmStage.load(folder / "ai_text_long.npz", meta["long"]["lm"])
             det.version = f"{det.version}+{meta['long']['version']}"
         return det

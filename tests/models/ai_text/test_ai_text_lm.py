@@ -122,3 +122,11 @@ def test_lm_subset_is_stratified_keeps_held_out_humans_and_skips_short_rows() ->
     head = [rows[i] for i in idx[:100]]  # any prefix is itself stratified
     assert {r.family for r in head if r.label} == {"gpt-4", "dolly"}
     assert 0.15 < sum(r.split == "val" for r in head) / 100 < 0.5
+
+
+def test_shipped_weights_carry_the_lm_head_but_load_it_only_on_request() -> None:
+    from models.ai_text.detector import AiTextDetector
+
+    assert AiTextDetector.load().lm is None  # opt-in: SmolLM2 costs about 2 GB of peak memory
+    stage = AiTextDetector.load(use_lm=True).lm
+    assert stage is not None and stage.head.names == LM_HEAD_NAMES and len(stage.human_reference) >= 20
