@@ -32,7 +32,8 @@ FAMILY = {"bipia_clean": "bipia", "bipia_table_code": "bipia", "agentdojo_clean"
           "tensor_trust_extraction": "tensor_trust"}
 
 
-def holdout(c: float, target_fpr: float, use_windows: bool = True) -> dict[str, tuple[int, int, float]]:
+def holdout(c: float, target_fpr: float, use_windows: bool = True, use_signatures: bool = True
+            ) -> dict[str, tuple[int, int, float]]:
     """Hold out each CSV source in turn; return source -> (rows, flagged, threshold) and print the table."""
     from models.threats.injection_dataset import read_rows
     from models.threats.train_prompt_injection import load_trainset, scores, train
@@ -45,7 +46,7 @@ def holdout(c: float, target_fpr: float, use_windows: bool = True) -> dict[str, 
     print(f"{'held-out source':28s} {'label':>5s} {'rows':>5s} {'flagged':>7s} {'rate':>6s} {'thr':>5s}")
     for family in families:
         held = family_of == family
-        det = train(data.take(~held), c, target_fpr, use_windows)
+        det = train(data.take(~held), c, target_fpr, use_windows, use_signatures)
         test = data.take(held)
         flagged = scores(det, test, use_windows) >= det.default_threshold
         for source, label in sorted({(s, int(y)) for s, y in zip(test.sources, test.labels, strict=True)}):
@@ -108,10 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA, help="hand-written governance posts (JSONL)")
     ap.add_argument("--skip-holdout", action="store_true", help="only score the governance posts")
     ap.add_argument("--no-windows", action="store_true", help="read only the first 256 tokens (for comparison)")
+    ap.add_argument("--no-signatures", action="store_true",
+                    help="head and rule floors only: no attack-format signatures (the strictly held-out figure)")
     args = ap.parse_args(argv)
     ok = True
     if not args.skip_holdout:
-        ok = summarise(holdout(args.c, args.target_fpr, not args.no_windows))
+        ok = summarise(holdout(args.c, args.target_fpr, not args.no_windows, not args.no_signatures))
     governance_set(args.data)
     np.seterr(all="ignore")
     return 0 if ok else 1

@@ -197,6 +197,45 @@ def rule_floor(features: np.ndarray) -> np.ndarray:
     return np.where(smuggled & strong, SMUGGLED_FLOOR, 0.0)
 
 
+# Signatures of published attack formats: fake system / data delimiters of agent benchmarks, a request to act
+# on "my" accounts inside a tool's data fields, a dictated password reply. Precise enough to flag on their own
+# (none fires on a benign row of the shared data), but written after reading the attack sources: a held-out
+# figure that counts them is not a held-out figure for the families they were read from (see the model card).
+SIGNATURES: dict[str, re.Pattern[str]] = {
+    "fake_delimiter": re.compile(
+        r"#{2,}\s*\(?\s*(?:system|admin|instruction)|\(system[_ ]message\)|</?information>"
+        r"|\bimportant\s+message\s+from\s+me\b|%%%\s*end\b", re.IGNORECASE),
+    "request_in_data": re.compile(
+        r"(?:[{\[]\s*['\"]|['\"]\s*:\s*['\"]|\|\s)[^{}]{0,400}?(?:['\"]\s*:\s*['\"]|:\s+)(?:please|could\s+you|"
+        r"can\s+you|kindly|i\s+need\s+you\s+to|make\s+sure\s+to)\b[^'\"]{0,200}\b(?:my|me)\b",
+        re.IGNORECASE | re.DOTALL),
+    "dictated_password": re.compile(r"[\"'\[“(]\s*access\s+grant", re.IGNORECASE),
+}
+SIGNATURE_DESCRIPTIONS = {
+    "fake_delimiter": "fakes a system or tool delimiter ('###(system_message)', '<INFORMATION>')",
+    "request_in_data": "hides a request to act on someone's accounts inside a tool's data fields",
+    "dictated_password": "dictates the password reply ('Access Granted')",
+    "override": "an override instruction ('ignore previous instructions', 'before you do the task') outside quotes",
+}
+SIGNATURE_FLOOR = 0.95
+_OVERRIDE = tuple(FEATURE_NAMES.index(n) for n in ("ignore_instructions", "task_hijack"))
+_DISCUSSION = tuple(FEATURE_NAMES.index(n) for n in ("topic_discussion", "quoted_instruction"))
+
+
+def signatures(raw: str, vector: np.ndarray) -> tuple[str, ...]:
+    """Return the attack signatures a post carries (an override counts only when it is not discussed)."""
+    found = [name for name, rx in SIGNATURES.items() if rx.search(raw)]
+    if vector[list(_OVERRIDE)].max() > 0 and vector[list(_DISCUSSION)].max() == 0:
+        found.append("override")
+    return tuple(found)
+
+
+def signature_floor(raws: list[str], features: np.ndarray) -> np.ndarray:
+    """Return SIGNATURE_FLOOR for the posts that carry an attack signature, else 0."""
+    feats = np.atleast_2d(features)
+    return np.array([SIGNATURE_FLOOR if signatures(r, f) else 0.0 for r, f in zip(raws, feats, strict=True)])
+
+
 def feature_matrix(raws: list[str]) -> np.ndarray:
     """Return the (n, len(FEATURE_NAMES)) rule-feature matrix of raw texts."""
     if not raws:

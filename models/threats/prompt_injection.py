@@ -15,7 +15,8 @@ from models.detector import BatchContext
 from models.normalize import normalize
 from models.paths import WEIGHTS_DIR
 from models.threats.guild_context import GuildContexts, GuildThreatContext
-from models.threats.injection_features import FEATURE_NAMES, INSTRUCTION_RULES, extract, feature_matrix, rule_floor
+from models.threats.injection_features import (FEATURE_NAMES, INSTRUCTION_RULES, SIGNATURE_DESCRIPTIONS, extract,
+                                               feature_matrix, rule_floor, signature_floor, signatures)
 from models.threats.injection_windows import WINDOW_STRIDE, flat_windows, max_by_parent
 from models.types import DetectorOutput, Post
 
@@ -56,6 +57,7 @@ class PromptInjectionDetector:
         self.feature_scale = float(meta.get("feature_scale", 1.0))
         self.agent_boost = float(meta.get("agent_channel_boost", 0.15))
         self.window_gate = float(meta.get("window_gate", 1.1))  # above 1: never window (heads trained without)
+        self.use_signatures = bool(meta.get("signatures", False))  # attack-format signatures floor the score
         if list(meta.get("features", FEATURE_NAMES)) != list(FEATURE_NAMES):
             raise ValueError("prompt_injection weights were trained on other rule features; retrain them")
         if self.weight.shape != (EMBED_DIM + len(FEATURE_NAMES),):
@@ -87,8 +89,8 @@ class PromptInjectionDetector:
             return np.zeros(0)
         feats = feature_matrix(list(raws)) if features is None else features
         z = head_input(embeddings, feats, self.feature_scale) @ self.weight + self.bias
-        probs = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
-        return np.maximum(probs, rule_floor(feats))
+        probs = np.maximum(0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64))), rule_floor(feats))
+        return np.maximum(probs, signature_floor(list(raws), feats)) if self.use_signatures else probs
 
     def window_scores(self, raws: Sequence[str], first: np.ndarray, encode: Callable[[list[str]], np.ndarray] | None
                       ) -> tuple[np.ndarray, list[tuple[int, str] | None]]:
@@ -130,6 +132,8 @@ class PromptInjectionDetector:
         for post, raw, prob, feats, window in zip(posts, raws, probs, extracted, buried, strict=True):
             score = float(prob)
             reasons = feats.describe()
+            if self.use_signatures:
+                reasons += [SIGNATURE_DESCRIPTIONS[n] for n in signatures(raw, feats.vector) if n != "override"]
             if window is not None and score >= 0.5 and ctx.encode is not None:
                 window = (window[0], self.strongest_sentence(window[1], ctx.encode))
                 reasons.append(_buried_reason(raw, window))

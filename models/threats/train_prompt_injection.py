@@ -37,7 +37,7 @@ AGENT_BOOST = 0.15
 # costs an encoder pass (reading all of them tripled the encoder's cost on the bench mix). Training still uses
 # the windows (benign windows as negatives, the best window of each long attack as a positive).
 WINDOW_GATE = 1.1
-VERSION = "prompt_injection-lr-2"
+VERSION = "prompt_injection-lr-3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +138,12 @@ def source_weights(sources: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return weights
 
 
-def detector(weight: np.ndarray, bias: float, threshold: float) -> PromptInjectionDetector:
-    """Return a detector around a head (the scores the runtime computes, rule floors included)."""
+def detector(weight: np.ndarray, bias: float, threshold: float, use_signatures: bool = True
+             ) -> PromptInjectionDetector:
+    """Return a detector around a head (the scores the runtime computes, rule and signature floors included)."""
     meta = {"version": VERSION, "default_threshold": threshold, "feature_scale": FEATURE_SCALE,
-            "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST, "window_gate": WINDOW_GATE}
+            "features": list(FEATURE_NAMES), "agent_channel_boost": AGENT_BOOST, "window_gate": WINDOW_GATE,
+            "signatures": use_signatures}
     return PromptInjectionDetector(weight, bias, meta)
 
 
@@ -162,14 +164,15 @@ def threshold_at(benign: Sequence[float], target_fpr: float) -> float:
     return float(min(0.99, ordered[allowed] + 1e-6)) if len(ordered) else 0.5
 
 
-def cv_threshold(data: TrainSet, c: float, target_fpr: float, folds: int = 5, use_windows: bool = True) -> float:
+def cv_threshold(data: TrainSet, c: float, target_fpr: float, folds: int = 5, use_windows: bool = True,
+                 use_signatures: bool = True) -> float:
     """Pick the threshold from grouped out-of-fold scores of the benign training rows."""
     from sklearn.model_selection import GroupKFold
 
     oof = np.zeros(len(data.labels))
     for tr, te in GroupKFold(n_splits=folds).split(data.embeddings, data.labels, data.groups):
         w, b = fit(data.take(_mask(len(oof), tr)), c, use_windows)
-        oof[te] = scores(detector(w, b, 0.5), data.take(_mask(len(oof), te)), use_windows)
+        oof[te] = scores(detector(w, b, 0.5, use_signatures), data.take(_mask(len(oof), te)), use_windows)
     return threshold_at(oof[data.labels == 0], target_fpr)
 
 
@@ -179,11 +182,12 @@ def _mask(n: int, idx: np.ndarray) -> np.ndarray:
     return mask
 
 
-def train(data: TrainSet, c: float, target_fpr: float, use_windows: bool = True) -> PromptInjectionDetector:
+def train(data: TrainSet, c: float, target_fpr: float, use_windows: bool = True, use_signatures: bool = True
+          ) -> PromptInjectionDetector:
     """Fit on all of data and pick the threshold by grouped cross-validation."""
-    threshold = cv_threshold(data, c, target_fpr, use_windows=use_windows)
+    threshold = cv_threshold(data, c, target_fpr, use_windows=use_windows, use_signatures=use_signatures)
     weight, bias = fit(data, c, use_windows)
-    return detector(weight, bias, threshold)
+    return detector(weight, bias, threshold, use_signatures)
 
 
 def main(argv: list[str] | None = None) -> int:
