@@ -6,7 +6,8 @@ those training rows only, then score the held-out source. Reported per source: r
 false-positive rate of the benign sources, the share of prose *about* injection flagged. Then the shipped
 head on the hand-written governance set (models/data/prompt_injection/test.jsonl).
 
-Run: govmod eval prompt_injection [--c 1.0] [--target-fpr 0.005] [--skip-holdout]
+Run: govmod eval prompt_injection [--c 1.0] [--target-fpr 0.0075] [--cv family|group] [--no-signatures]
+     [--no-windows] [--skip-holdout]
 """
 
 from __future__ import annotations
@@ -22,31 +23,28 @@ from models.detector import BatchContext
 from models.paths import DATA_DIR
 from models.threats.eval_common import read_jsonl, report
 from models.threats.guild_context import GuildThreatContext
+from models.threats.train_prompt_injection import TARGET_FPR
 from models.types import Post
 
 DATA = DATA_DIR / "prompt_injection" / "test.jsonl"
 RECALL_TARGET, FPR_TARGET, ABOUT_TARGET = 0.80, 0.01, 0.02
-# Sources cut from one benchmark (an injected document and its clean twin, one game's attacks) leave together.
-FAMILY = {"bipia_clean": "bipia", "bipia_table_code": "bipia", "agentdojo_clean": "agentdojo",
-          "injecagent_user": "injecagent", "tensor_trust_hijacking": "tensor_trust",
-          "tensor_trust_extraction": "tensor_trust"}
 
 
-def holdout(c: float, target_fpr: float, use_windows: bool = True, use_signatures: bool = True
-            ) -> dict[str, tuple[int, int, float]]:
+def holdout(c: float, target_fpr: float, use_windows: bool = True, use_signatures: bool = True,
+            by_family: bool = False) -> dict[str, tuple[int, int, float]]:
     """Hold out each CSV source in turn; return source -> (rows, flagged, threshold) and print the table."""
-    from models.threats.injection_dataset import read_rows
+    from models.threats.injection_dataset import family, read_rows
     from models.threats.train_prompt_injection import load_trainset, scores, train
 
     data = load_trainset()
     csv_sources = sorted({r.source for r in read_rows()})
-    families = sorted({FAMILY.get(s, s) for s in csv_sources})
-    family_of = np.array([FAMILY.get(s, s) for s in data.sources])
+    families = sorted({family(s) for s in csv_sources})
+    family_of = np.array([family(s) for s in data.sources])
     result: dict[str, tuple[int, int, float]] = {}
     print(f"{'held-out source':28s} {'label':>5s} {'rows':>5s} {'flagged':>7s} {'rate':>6s} {'thr':>5s}")
     for family in families:
         held = family_of == family
-        det = train(data.take(~held), c, target_fpr, use_windows, use_signatures)
+        det = train(data.take(~held), c, target_fpr, use_windows, use_signatures, by_family)
         test = data.take(held)
         flagged = scores(det, test, use_windows) >= det.default_threshold
         for source, label in sorted({(s, int(y)) for s, y in zip(test.sources, test.labels, strict=True)}):
@@ -105,16 +103,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run the held-out-source evaluation and the governance set; exit 1 if a target is missed."""
     ap = argparse.ArgumentParser(prog="govmod eval prompt_injection")
     ap.add_argument("--c", type=float, default=1.0)
-    ap.add_argument("--target-fpr", type=float, default=0.005, help="benign FPR aimed at in each fold's inner CV")
+    ap.add_argument("--target-fpr", type=float, default=TARGET_FPR, help="benign FPR aimed at in each fold's inner CV")
     ap.add_argument("--data", type=Path, default=DATA, help="hand-written governance posts (JSONL)")
     ap.add_argument("--skip-holdout", action="store_true", help="only score the governance posts")
     ap.add_argument("--no-windows", action="store_true", help="read only the first 256 tokens (for comparison)")
     ap.add_argument("--no-signatures", action="store_true",
                     help="head and rule floors only: no attack-format signatures (the strictly held-out figure)")
+    ap.add_argument("--cv", choices=("family", "group"), default="family",
+                    help="inner CV that picks each fold's threshold: whole source families out (shipped) or groups")
     args = ap.parse_args(argv)
     ok = True
     if not args.skip_holdout:
-        ok = summarise(holdout(args.c, args.target_fpr, not args.no_windows, not args.no_signatures))
+        ok = summarise(holdout(args.c, args.target_fpr, not args.no_windows, not args.no_signatures,
+                               args.cv == "family"))
     governance_set(args.data)
     np.seterr(all="ignore")
     return 0 if ok else 1

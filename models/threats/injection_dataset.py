@@ -25,6 +25,16 @@ CACHE_DIR = ROOT / "cache" / "prompt_injection"
 ATTACK_SOURCES = ("jailbreak_llms", "tensor_trust_hijacking", "tensor_trust_extraction", "injecagent",
                   "agentdojo", "bipia_table_code", "pint_via_injecguard")
 
+# Sources cut from one benchmark (an injected document and its clean twin, one game's attacks) leave together.
+FAMILY = {"bipia_clean": "bipia", "bipia_table_code": "bipia", "agentdojo_clean": "agentdojo",
+          "injecagent_user": "injecagent", "tensor_trust_hijacking": "tensor_trust",
+          "tensor_trust_extraction": "tensor_trust"}
+
+
+def family(source: str) -> str:
+    """Return the benchmark family a source belongs to (its own name for a stand-alone source)."""
+    return FAMILY.get(source, source)
+
 
 @dataclass(frozen=True, slots=True)
 class InjectionRow:

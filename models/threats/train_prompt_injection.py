@@ -2,10 +2,11 @@
 
 Data: ../shared/data/threats/prompt_injection/prompt_injection.csv (every source), plus the governance-style
 templates of models/data/prompt_injection/train.jsonl and seeded human tweets as everyday chat. The threshold
-is picked by grouped 5-fold cross-validation on the training rows only (benign false positives <= target).
+is picked by 5-fold cross-validation on the training rows only, whole source families out (benign false
+positives <= target on sources the fold model never saw).
 Embeddings are cached in models/cache/prompt_injection/. Seeded and deterministic.
 
-Run: govmod train prompt_injection [--c 1.0] [--target-fpr 0.005] [--out models/weights]
+Run: govmod train prompt_injection [--c 1.0] [--target-fpr 0.0075] [--cv family|group] [--out models/weights]
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from models.paths import DATA_DIR, WEIGHTS_DIR
-from models.threats.injection_dataset import embed, read_rows
+from models.threats.injection_dataset import embed, family, read_rows
 from models.threats.injection_features import FEATURE_NAMES, feature_matrix
 from models.threats.injection_windows import flat_windows, max_by_parent
 from models.threats.prompt_injection import PromptInjectionDetector, head_input, save_head
@@ -38,6 +39,10 @@ AGENT_BOOST = 0.15
 # the windows (benign windows as negatives, the best window of each long attack as a positive).
 WINDOW_GATE = 1.1
 VERSION = "prompt_injection-lr-3"
+# Benign false positives allowed on out-of-fold scores of whole source families the fold model never saw
+# (0.75%, aiming at <= 1% on new sources). Grouped CV by document let the held-out rate drift to 2.5x its
+# target (0.5% -> 1.27%); by family it tracks it (0.5% -> 0.67%, 0.75% -> 1.03%, without windows).
+TARGET_FPR = 0.0075
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +170,18 @@ def threshold_at(benign: Sequence[float], target_fpr: float) -> float:
 
 
 def cv_threshold(data: TrainSet, c: float, target_fpr: float, folds: int = 5, use_windows: bool = True,
-                 use_signatures: bool = True) -> float:
-    """Pick the threshold from grouped out-of-fold scores of the benign training rows."""
+                 use_signatures: bool = True, by_family: bool = False) -> float:
+    """Pick the threshold from grouped out-of-fold scores of the benign training rows.
+
+    Groups keep a document and its injected twin together; with by_family whole source families leave
+    together, so the out-of-fold scores are those of sources the fold model never saw (as when a source is
+    held out, or a new kind of text arrives).
+    """
     from sklearn.model_selection import GroupKFold
 
+    groups = np.array([family(s) for s in data.sources]) if by_family else data.groups
     oof = np.zeros(len(data.labels))
-    for tr, te in GroupKFold(n_splits=folds).split(data.embeddings, data.labels, data.groups):
+    for tr, te in GroupKFold(n_splits=min(folds, len(set(groups)))).split(data.embeddings, data.labels, groups):
         w, b = fit(data.take(_mask(len(oof), tr)), c, use_windows)
         oof[te] = scores(detector(w, b, 0.5, use_signatures), data.take(_mask(len(oof), te)), use_windows)
     return threshold_at(oof[data.labels == 0], target_fpr)
@@ -182,10 +193,11 @@ def _mask(n: int, idx: np.ndarray) -> np.ndarray:
     return mask
 
 
-def train(data: TrainSet, c: float, target_fpr: float, use_windows: bool = True, use_signatures: bool = True
-          ) -> PromptInjectionDetector:
+def train(data: TrainSet, c: float, target_fpr: float, use_windows: bool = True, use_signatures: bool = True,
+          by_family: bool = False) -> PromptInjectionDetector:
     """Fit on all of data and pick the threshold by grouped cross-validation."""
-    threshold = cv_threshold(data, c, target_fpr, use_windows=use_windows, use_signatures=use_signatures)
+    threshold = cv_threshold(data, c, target_fpr, use_windows=use_windows, use_signatures=use_signatures,
+                             by_family=by_family)
     weight, bias = fit(data, c, use_windows)
     return detector(weight, bias, threshold, use_signatures)
 
@@ -195,17 +207,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="govmod train prompt_injection")
     ap.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
-    ap.add_argument("--target-fpr", type=float, default=0.005, help="benign false positives allowed in CV")
+    ap.add_argument("--target-fpr", type=float, default=TARGET_FPR, help="benign false positives allowed in CV")
+    ap.add_argument("--cv", choices=("family", "group"), default="family",
+                    help="threshold from out-of-fold scores of whole source families (default) or of groups")
     ap.add_argument("--chat", type=int, default=2000, help="seeded human tweets added as everyday-chat negatives")
     args = ap.parse_args(argv)
     data = load_trainset(args.chat)
-    det = train(data, args.c, args.target_fpr)
-    meta = {**det.meta, "encoder": "all-MiniLM-L6-v2", "c": args.c, "target_fpr": args.target_fpr,
+    det = train(data, args.c, args.target_fpr, by_family=args.cv == "family")
+    meta = {**det.meta, "encoder": "all-MiniLM-L6-v2", "c": args.c, "target_fpr": args.target_fpr, "cv": args.cv,
             "train_rows": len(data.labels), "train_positives": int(data.labels.sum()), "chat_negatives": args.chat,
             "data": "threats/prompt_injection/prompt_injection.csv + models/data/prompt_injection/train.jsonl"}
     save_head(det.weight, det.bias, meta, args.out)
     print(f"trained on {len(data.labels)} rows ({int(data.labels.sum())} injections); "
-          f"threshold {det.default_threshold:.3f} from grouped 5-fold CV (benign FPR target {args.target_fpr})")
+          f"threshold {det.default_threshold:.3f} from 5-fold CV by {args.cv} (benign FPR target {args.target_fpr})")
     print(f"wrote {args.out / 'prompt_injection.npz'} and prompt_injection.json")
     return 0
 
