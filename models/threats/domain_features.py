@@ -80,6 +80,7 @@ class BrandIndex:
     names: frozenset[str]
     near: dict[str, str]  # deletion variant -> brand
     own_domains: frozenset[str]  # registrable domains that belong to the brands themselves
+    inside: re.Pattern[str] | None = None  # any brand of five or more letters, longest first
 
     @classmethod
     def build(cls, names: Iterable[str], own_domains: Iterable[str] = ()) -> BrandIndex:
@@ -90,7 +91,19 @@ class BrandIndex:
             if len(name) >= 5:
                 for variant in _deletions(name) | {name}:
                     near.setdefault(variant, name)
-        return cls(clean, near, frozenset(d.lower() for d in own_domains))
+        long = sorted((n for n in clean if len(n) >= 5), key=lambda n: (-len(n), n))
+        inside = re.compile("|".join(map(re.escape, long))) if long else None
+        return cls(clean, near, frozenset(d.lower() for d in own_domains), inside)
+
+    def near_brand(self, word: str) -> str | None:
+        """Return the brand a word misspells by one edit (deletion index on both sides), if any."""
+        if len(word) < 5:
+            return None
+        for variant in _deletions(word) | {word}:
+            brand = self.near.get(variant)
+            if brand and abs(len(brand) - len(word)) <= 1:
+                return brand
+        return None
 
     def match(self, parts: HostParts, words: list[str]) -> tuple[str, str] | None:
         """Return (kind, brand): 'exact' label on a foreign domain, 'near' spelling, or 'contains' the name."""
@@ -100,11 +113,9 @@ class BrandIndex:
             if word in self.names:
                 return "exact", word
         for word in words:
-            if len(word) >= 5:
-                for variant in _deletions(word) | {word}:
-                    brand = self.near.get(variant)
-                    if brand and abs(len(brand) - len(word)) <= 1:
-                        return "near", brand
+            brand = self.near_brand(word)
+            if brand:
+                return "near", brand
         joined = parts.host.replace(".", "").replace("-", "")
         for name in self.names:
             if len(name) >= 5 and name in joined:
@@ -147,7 +158,54 @@ def host_tokens(host: str, brands: BrandIndex) -> list[str]:
     ]
     if "xn--" in parts.host:
         tokens.append("puny:1")
-    return tokens + label_tokens(parts, body)
+    return tokens + label_tokens(parts, body) + layout_tokens(parts, body, brands)
+
+
+# Endings that phishing hosts put in front of a hyphen to fake a domain: debank.com-connect-app.com
+_FAKE_ENDINGS = frozenset({"com", "net", "org", "io", "fi", "xyz", "app", "finance", "exchange", "network", "co",
+                           "ai", "gg", "money", "tech", "me", "so", "to", "cc", "art", "info", "pro", "one",
+                           "foundation", "global", "dev"})
+_FAKE_DOMAIN = re.compile(r"\.(?:com|io|fi|org|net|xyz|finance|app)-")
+# Look-alike digits and letter pairs, folded before brands are looked up (0 -> o, rn -> m, vv -> w)
+_FOLD = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s"})
+
+
+def layout_tokens(parts: HostParts, body: str, brands: BrandIndex) -> list[str]:
+    """Return where the words sit (first / last word of label and subdomain), a faked domain ending before a
+    hyphen, and brand look-alikes after folding look-alike characters (a brand misspelt, or a brand glued to
+    other letters, alone or with a lure word)."""
+    words = [w for w in re.split(r"[-_]+", parts.label) if w]
+    tokens = [f"pf:{words[0]}", f"pl:{words[-1]}"] if len(words) > 1 else [f"p1:{words[0]}"] if words else []
+    sub = [w for w in _SPLIT.split(parts.subdomain) if w]
+    if sub:
+        tokens += [f"sf:{sub[0]}", f"sl:{sub[-1]}"]
+    if parts.subdomain and words and words[0] in _FAKE_ENDINGS and "-" in parts.label:
+        tokens += ["emb:1", f"emb:{words[0]}"]
+    if _FAKE_DOMAIN.search(parts.host):
+        tokens.append("emb:dot")
+    return tokens + _folded_brand_tokens(parts, body, brands)
+
+
+def _folded_brand_tokens(parts: HostParts, body: str, brands: BrandIndex) -> list[str]:
+    folded = body.translate(_FOLD).replace("rn", "m").replace("vv", "w")
+    found: set[str] = set()
+    for word in (w for w in _SPLIT.split(folded) if len(w) >= 4):
+        if word in brands.names:
+            if parts.registrable not in brands.own_domains:
+                found.add("fb:exact")
+        elif brands.near_brand(word):
+            found.add("fb:near")
+        elif brands.inside is not None and (m := brands.inside.search(word)) and len(word) > len(m.group(0)):
+            found.add("fb:affix")
+            rest = word[:m.start()] + word[m.end():]
+            if any(lure in rest for lure in LURE_WORDS):
+                found.add("fb:affixlure")
+    tokens = sorted(found)
+    if tokens and any(lure in body for lure in LURE_WORDS):
+        tokens.append("fb:lure")
+    if tokens and parts.suffix.rsplit(".", 1)[-1] not in ("com", "org", "io", "net"):
+        tokens.append("fb:oddtld")
+    return tokens
 
 
 def label_tokens(parts: HostParts, body: str) -> list[str]:

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "scam_domain.npz"
 META_FILE = "scam_domain.json"
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,10 @@ def describe(token: str, host: str) -> str | None:
         return "digits mixed into the name"
     if (kind == "cons" and int(value) >= 5) or (kind == "ent" and int(value) >= 8):
         return "a random-looking string of letters"
+    if kind == "emb":
+        return f"puts a domain ending before a hyphen, so {parts.host} reads like another site's address"
+    if kind == "fb" and value in ("exact", "near", "affix"):
+        return "imitates a brand with look-alike characters (0 for o, rn for m) or extra letters"
     if kind == "puny":
         return "the address uses encoded non-Latin characters (xn--)"
     if kind == "sublen" and int(value) >= 3:
@@ -73,6 +77,8 @@ class DomainModel:
             raise ValueError("scam domain weights were trained on other features; run `govmod train scam_link`")
         self.brands = BrandIndex.build(meta.get("brands", ()), meta.get("brand_domains", ()))
         self.threshold = float(meta.get("threshold", 0.5))
+        soft = meta.get("soft_threshold")
+        self.soft_threshold = None if soft is None else float(soft)  # where a bare link alone reaches a case
         self.version = str(meta.get("version", "scam_domain-unknown"))
 
     @classmethod

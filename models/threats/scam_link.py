@@ -169,6 +169,11 @@ class ScamLinkDetector:
         host = _ascii(link.host)
         scored = self.domain_model.score(host)
         margin = self.domain_model.margin(host) - _logit(self.domain_model.threshold)
+        soft = self.domain_model.soft_threshold
+        if margin < 0 and soft is not None and soft < self.domain_model.threshold:
+            # below the line, the risk fades so that a bare link reaches the post threshold exactly at the
+            # model's soft threshold (a false-positive rate chosen at training time), whatever the model's scale
+            margin *= np.log(MODEL_RISK / self.default_threshold) / (_logit(self.domain_model.threshold) - _logit(soft))
         risk = MODEL_RISK if margin >= 0 else MODEL_RISK * float(np.exp(margin))
         if risk < 0.05:
             return None

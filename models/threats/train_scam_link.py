@@ -12,8 +12,11 @@ the last 7 months weighted 4x 0.648 / 0.701; + label-only n-grams 0.643 / 0.714;
 0.663 / 0.712; + both + word segmentation 0.675 / 0.729; other recency schemes 0.631 .. 0.652 / 0.695 .. 0.697);
 the test months were not used for any choice. The shipped features are the n-grams + crosses without the
 segmentation (it needs a shipped vocabulary); that combination was not validated on its own (run stopped).
+Features version 3 (word positions, a domain ending faked before a hyphen, brand look-alikes after folding
+look-alike characters) and C 0.003 were chosen with models/threats/tune_scam_domain.py (same validation months,
+two folds of the training legitimate hosts; figures in the model card).
 
-Run: govmod train scam_link [--dim 1048576] [--c 0.1] [--target-fpr 0.0075] [--cutoff D --validate-until D]
+Run: govmod train scam_link [--dim 1048576] [--c 0.003] [--target-fpr 0.0075] [--cutoff D --validate-until D]
 """
 
 from __future__ import annotations
@@ -170,13 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     """Train on older listings and legitimate hosts, pick the threshold, write scam_domain.npz / .json."""
     ap = argparse.ArgumentParser(prog="govmod train scam_link")
     ap.add_argument("--dim", type=int, default=1 << 20, help="hash buckets (weights are float16: 2 bytes each)")
-    ap.add_argument("--c", type=float, default=0.1, help="inverse L2 strength of the logistic regression")
+    ap.add_argument("--c", type=float, default=0.003, help="inverse L2 strength of the logistic regression")
     ap.add_argument("--recent-months", type=int, default=7, help="positives listed this close to the cut-off ...")
     ap.add_argument("--recent-weight", type=float, default=4.0, help="... weigh this much more (naming drifts)")
     ap.add_argument("--cutoff", help="train on positives listed before this date (default: last three months out)")
     ap.add_argument("--validate-until", help="with --cutoff: print the recall of positives listed cutoff .. this")
     ap.add_argument("--target-fpr", type=float, default=0.0075,
                     help="false-positive rate on the out-of-fold legitimate scores")
+    ap.add_argument("--soft-fpr", type=float, default=0.01,
+                    help="out-of-fold legitimate rate at which a bare link below the threshold reaches a case")
     ap.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     args = ap.parse_args(argv)
     rows = read_domains()
@@ -196,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"version": f"scam_domain-lr-{FEATURES_VERSION}", "features_version": FEATURES_VERSION, "dim": args.dim,
             "c": args.c, "cutoff": cutoff, "recent_from": recent, "recent_weight": args.recent_weight,
             "threshold": round(threshold, 4), "target_fpr": args.target_fpr, "threshold_from": "2-fold out-of-fold",
+            "soft_threshold": round(min(threshold_at(oof, args.soft_fpr), threshold), 4), "soft_fpr": args.soft_fpr,
             "brands": names, "brand_domains": own, "train_phishing": int(y.sum()),
             "train_legitimate": int(len(y) - y.sum()), "data": str(CSV_PATH),
             "negative_split": "crc32(registrable) % 10: 0-7 train (fold = bucket % 2), 8-9 test"}

@@ -1,0 +1,55 @@
+"""Host tokens of the phishing-domain model: faked domain endings, word positions, folded brand look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.threats.domain_features import BrandIndex, host_tokens, layout_tokens, split_host
+
+BRANDS = BrandIndex.build(["uniswap", "pancakeswap", "debank", "metamask"], ["uniswap.org", "debank.com"])
+
+
+def _layout(host: str) -> set[str]:
+    parts = split_host(host)
+    body = f"{parts.subdomain}.{parts.label}" if parts.subdomain else parts.label
+    return set(layout_tokens(parts, body, BRANDS))
+
+
+def test_a_domain_faked_before_a_hyphen_is_a_token() -> None:
+    tokens = _layout("debank.com-connect-app.com")
+    assert {"emb:1", "emb:com", "emb:dot"} <= tokens
+    assert not {t for t in _layout("connect-app.com") if t.startswith("emb:")}
+
+
+def test_first_and_last_words_of_label_and_subdomain() -> None:
+    assert {"pf:claim", "pl:rewards", "sf:app"} <= _layout("app.claim-uni-rewards.xyz")
+    assert "p1:uniswap" in _layout("uniswap.org")
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("un1swap-claim.xyz", {"fb:near", "fb:lure", "fb:oddtld"}),  # 1 folded to l, then one edit from uniswap
+    ("metarnask.io", {"fb:exact"}),  # rn folded to m: the brand itself on a foreign domain
+    ("pancakeswapfinance.live", {"fb:affix", "fb:affixlure", "fb:lure", "fb:oddtld"}),
+])
+def test_folded_brand_look_alikes(host: str, expected: set[str]) -> None:
+    assert {t for t in _layout(host) if t.startswith("fb:")} == expected
+
+
+def test_a_brand_on_its_own_domain_is_not_a_look_alike() -> None:
+    assert not {t for t in _layout("uniswap.org") if t.startswith("fb:")}
+    assert not {t for t in _layout("harvard.edu") if t.startswith("fb:")}
+
+
+def test_layout_tokens_are_part_of_the_host_tokens() -> None:
+    assert _layout("debank.com-connect-app.com") <= set(host_tokens("debank.com-connect-app.com", BRANDS))
+
+
+def test_tuning_rebuilds_the_previous_features_and_reads_recall_at_a_false_positive_rate() -> None:
+    import numpy as np
+
+    from models.threats.tune_scam_domain import LAYOUT_PREFIXES, recall_at, tokens_of
+
+    v2, v3 = tokens_of("debank.com-connect-app.com", BRANDS, 2), tokens_of("debank.com-connect-app.com", BRANDS, 3)
+    assert not [t for t in v2 if t.startswith(LAYOUT_PREFIXES)] and set(v2) < set(v3)
+    neg = np.linspace(0.0, 0.99, 200)  # at 1% of 200, the line is the third-highest legitimate score, 0.980
+    assert recall_at(np.array([0.999, 0.985, 0.975, 0.1]), neg, 0.01) == 0.5
