@@ -53,3 +53,29 @@ def test_tuning_rebuilds_the_previous_features_and_reads_recall_at_a_false_posit
     assert not [t for t in v2 if t.startswith(LAYOUT_PREFIXES)] and set(v2) < set(v3)
     neg = np.linspace(0.0, 0.99, 200)  # at 1% of 200, the line is the third-highest legitimate score, 0.980
     assert recall_at(np.array([0.999, 0.985, 0.975, 0.1]), neg, 0.01) == 0.5
+
+
+@pytest.mark.parametrize(("p", "soft", "flag"), [
+    (0.85, 0.80, True),  # below the model's line (0.9) but above its soft threshold: a bare link reaches a case
+    (0.75, 0.80, False),  # below the soft threshold: it does not
+    (0.85, None, False),  # without a soft threshold the old fade applies: 0.85 x exp(margin) stays under 0.6
+])
+def test_soft_threshold_decides_where_a_bare_link_below_the_line_reaches_a_case(p: float, soft, flag: bool) -> None:
+    import math
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from models.detector import BatchContext
+    from models.threats.domain_model import FEATURES_VERSION, DomainModel
+    from models.threats.scam_link import ScamLinkDetector
+    from models.types import Post
+
+    meta = {"dim": 8, "features_version": FEATURES_VERSION, "threshold": 0.9, "soft_threshold": soft}
+    model = DomainModel(np.zeros(8, dtype=np.float32), math.log(p / (1 - p)), meta)  # every host scores p
+    det = ScamLinkDetector({"default_threshold": 0.6}, frozenset(), frozenset(), frozenset(), model)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    post = Post(id="1", channel_id="c", author_id="9", content="have a look https://plainsite.org/", created_at=when,
+                guild_id="g", author_created_at=when - timedelta(days=400))
+    out = det.score([post], BatchContext([post.content], None))[0]
+    assert (out.score >= 0.6) is flag, out
