@@ -42,8 +42,8 @@ def holdout(c: float, target_fpr: float, use_windows: bool = True, use_signature
     family_of = np.array([family(s) for s in data.sources])
     result: dict[str, tuple[int, int, float]] = {}
     print(f"{'held-out source':28s} {'label':>5s} {'rows':>5s} {'flagged':>7s} {'rate':>6s} {'thr':>5s}")
-    for family in families:
-        held = family_of == family
+    for held_family in families:
+        held = family_of == held_family
         det = train(data.take(~held), c, target_fpr, use_windows, use_signatures, by_family)
         test = data.take(held)
         flagged = scores(det, test, use_windows) >= det.default_threshold

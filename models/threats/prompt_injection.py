@@ -15,8 +15,16 @@ from models.detector import BatchContext
 from models.normalize import normalize
 from models.paths import WEIGHTS_DIR
 from models.threats.guild_context import GuildContexts, GuildThreatContext
-from models.threats.injection_features import (FEATURE_NAMES, INSTRUCTION_RULES, SIGNATURE_DESCRIPTIONS, extract,
-                                               feature_matrix, rule_floor, signature_floor, signatures)
+from models.threats.injection_features import (
+    FEATURE_NAMES,
+    INSTRUCTION_RULES,
+    SIGNATURE_DESCRIPTIONS,
+    extract,
+    feature_matrix,
+    rule_floor,
+    signature_floor,
+    signatures,
+)
 from models.threats.injection_windows import WINDOW_STRIDE, flat_windows, max_by_parent
 from models.types import DetectorOutput, Post
 

@@ -19,8 +19,16 @@ import zlib
 import numpy as np
 
 from models.threats.domain_features import BrandIndex, host_tokens, split_host, token_indices
-from models.threats.train_scam_link import (WEIGHTS_DIR, brand_names, default_cutoff, fit, months_before,
-                                            negative_part, probabilities, read_domains)
+from models.threats.train_scam_link import (
+    WEIGHTS_DIR,
+    brand_names,
+    default_cutoff,
+    fit,
+    months_before,
+    negative_part,
+    probabilities,
+    read_domains,
+)
 
 # Tokens added in features version 3 (domain_features.layout_tokens); version 2 is the rest.
 LAYOUT_PREFIXES = ("pf:", "pl:", "p1:", "sf:", "sl:", "emb:", "fb:")
