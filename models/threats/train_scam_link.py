@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dim", type=int, default=1 << 20, help="hash buckets (weights are float16: 2 bytes each)")
     ap.add_argument("--c", type=float, default=0.003, help="inverse L2 strength of the logistic regression")
     ap.add_argument("--recent-months", type=int, default=7, help="positives listed this close to the cut-off ...")
-    ap.add_argument("--recent-weight", type=float, default=4.0, help="... weigh this much more (naming drifts)")
+    ap.add_argument("--recent-weight", type=float, default=32.0, help="... weigh this much more (naming drifts)")
     ap.add_argument("--cutoff", help="train on positives listed before this date (default: last three months out)")
     ap.add_argument("--validate-until", help="with --cutoff: print the recall of positives listed cutoff .. this")
     ap.add_argument("--target-fpr", type=float, default=0.0075,
