@@ -13,8 +13,8 @@ the last 7 months weighted 4x 0.648 / 0.701; + label-only n-grams 0.643 / 0.714;
 the test months were not used for any choice. The shipped features are the n-grams + crosses without the
 segmentation (it needs a shipped vocabulary); that combination was not validated on its own (run stopped).
 Features version 3 (word positions, a domain ending faked before a hyphen, brand look-alikes after folding
-look-alike characters), C 0.003 and the 32x recency weight were chosen with models/threats/tune_scam_domain.py (same validation months,
-two folds of the training legitimate hosts; figures in the model card).
+look-alike characters), C 0.003 and the 32x recency weight were chosen with models/threats/tune_scam_domain.py
+(same validation months, two folds of the training legitimate hosts; figures in the model card).
 
 Run: govmod train scam_link [--dim 1048576] [--c 0.003] [--recent-weight 32] [--target-fpr 0.0075] [--cutoff D --validate-until D]
 """
