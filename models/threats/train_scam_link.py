@@ -16,7 +16,8 @@ Features version 3 (word positions, a domain ending faked before a hyphen, brand
 look-alike characters), C 0.003 and the 32x recency weight were chosen with models/threats/tune_scam_domain.py
 (same validation months, two folds of the training legitimate hosts; figures in the model card).
 
-Run: govmod train scam_link [--dim 1048576] [--c 0.003] [--recent-weight 32] [--target-fpr 0.0075] [--cutoff D --validate-until D]
+Run: govmod train scam_link [--dim 1048576] [--c 0.003] [--recent-weight 32] [--target-fpr 0.0075]
+     [--cutoff D --validate-until D]
 """
 
 from __future__ import annotations
