@@ -110,17 +110,19 @@ class Pipeline:
     def verdict(self, post: Post, outs: dict[str, DetectorOutput], policy: Policy) -> Verdict:
         """Apply the guild's thresholds to detector outputs."""
         flags: list[str] = []
+        scores = {name: float(o.score) for name, o in outs.items()}
         for det in self.detectors:
             out = outs.get(det.name)
-            if out is None or det.name in policy.disabled:
+            if out is None:
                 continue
-            if out.eligible and out.score >= policy.threshold_for(det):
+            scores[det.name] = policy.score_of(det, out.score, out.categories)  # the guild's chosen categories
+            if det.name not in policy.disabled and out.eligible and scores[det.name] >= policy.threshold_for(det):
                 flags.append(det.name)
         cluster = next((o.cluster for o in outs.values() if o.cluster), None)
         return Verdict(
             post_id=post.id,
             guild_id=post.guild_id,
-            scores={name: float(o.score) for name, o in outs.items()},
+            scores=scores,
             flags=tuple(flags),
             evidence={name: o.evidence for name, o in outs.items() if o.evidence},
             model_versions=self.model_versions,

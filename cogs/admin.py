@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.alerts import label, render_verdict
 from bot.domain import CaseStatus
+from bot.policy import parse_categories
 from bot.storage import CaseRepo, PostRepo
 from cogs._admin_backfill import Backfill
 from cogs._admin_status import delivery_lines
@@ -54,6 +55,8 @@ class Admin(commands.Cog):
             (self.watch, "list", self.watch_list, "List watched channels"),
             (self.threshold, "set", self.threshold_set, "Set a detector's threshold for this server"),
             (self.threshold, "show", self.threshold_show, "Show the thresholds in use"),
+            (self.threshold, "categories", self.threshold_categories,
+             "Choose which categories of a detector open cases (e.g. toxicity: hate, harassment, threat, profanity)"),
             (self.threshold, "autohide", self.threshold_autohide,
              "Opt in to hiding posts without a human above a very high score (omit the value to turn off)"),
             (self.alerts, "channel", self.alerts_channel, "Post case alerts in this channel"),
@@ -128,12 +131,32 @@ class Admin(commands.Cog):
                          self.bot.service.guilds.set_threshold(str(interaction.guild_id), detector, value))
         await interaction.response.send_message(f"{label(detector)}: cases open from {value:.2f}.", ephemeral=True)
 
+    @app_commands.describe(detector="Which detector", categories="Comma-separated categories, or 'default'")
+    async def threshold_categories(self, interaction: discord.Interaction[Any], detector: DetectorName,
+                                   categories: str) -> None:
+        """Choose the categories of a detector that open cases in this server."""
+        if await refuse_settings(interaction):
+            return
+        det = self.bot.service.pipeline.detector(detector)
+        known = tuple(getattr(det, "categories", ())) if det is not None else ()
+        try:
+            chosen = parse_categories(categories, known)
+        except ValueError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        await self._save(interaction.guild_id, self.bot.service.guilds.set_categories(
+            str(interaction.guild_id), detector, chosen))
+        text = "the default" if chosen is None else (", ".join(chosen) or "none")
+        await interaction.response.send_message(f"{label(detector)}: cases open for {text}.", ephemeral=True)
+
     async def threshold_show(self, interaction: discord.Interaction[Any]) -> None:
         """Show thresholds in use (this server's, else the calibrated defaults)."""
         config = await self.bot.service.config(str(interaction.guild_id))
         policy = config.policy(self.bot.service.defaults)
         lines = [f"{label(d.name)}: {policy.threshold_for(d):.2f}"
                  + (" (this server)" if d.name in config.thresholds else " (default)")
+                 + (f"; categories opening cases: {', '.join(sorted(policy.categories_for(d))) or 'none'}"
+                    if getattr(d, "categories", None) else "")
                  for d in self.bot.service.pipeline.detectors]
         auto = config.auto_hide_threshold
         lines.append(f"Auto-hide: {'off (a human decides everything)' if auto is None else f'from {auto:.2f}'}")

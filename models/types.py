@@ -140,3 +140,6 @@ class DetectorOutput:
     evidence: dict[str, Any] = field(default_factory=dict)
     cluster: str | None = None
     eligible: bool = True  # False: never flag this post on its own (e.g. too short to judge)
+    # Scores per category (e.g. toxicity: hate, harassment, threat, profanity) on the detector's own scale:
+    # a guild's policy picks which categories count, and the post's score is the highest of those.
+    categories: dict[str, float] = field(default_factory=dict)

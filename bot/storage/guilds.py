@@ -25,10 +25,12 @@ class GuildConfig:
     auto_hide_threshold: float | None = None
     show_names: bool = False
     watched: frozenset[str] = frozenset()
+    categories: dict[str, frozenset[str]] = field(default_factory=dict)  # detector -> categories opening cases
 
     def policy(self, defaults: dict[str, float] | None = None) -> Policy:
         """Return the scoring policy: server-wide defaults overridden by this guild's thresholds."""
-        return Policy(thresholds={**(defaults or {}), **self.thresholds}, disabled=self.disabled)
+        return Policy(thresholds={**(defaults or {}), **self.thresholds}, disabled=self.disabled,
+                      categories=dict(self.categories))
 
 
 _COLUMNS = ("alert_channel_id", "report_channel_id", "moderator_role_id", "auto_hide_threshold", "show_names")
@@ -56,6 +58,7 @@ class GuildRepo:
             moderator_role_id=row["moderator_role_id"], thresholds=json.loads(row["thresholds"]),
             disabled=frozenset(json.loads(row["disabled"])), auto_hide_threshold=row["auto_hide_threshold"],
             show_names=bool(row["show_names"]), watched=watched,
+            categories={k: frozenset(v) for k, v in json.loads(row["categories"]).items()},
         )
 
     async def update(self, guild_id: str, **values: Any) -> None:
@@ -66,6 +69,19 @@ class GuildRepo:
         await self.db.conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
         for column, value in values.items():
             await self.db.conn.execute(f"UPDATE guild_settings SET {column} = ? WHERE guild_id = ?", (value, guild_id))
+
+    async def set_categories(self, guild_id: str, detector: str, categories: Sequence[str] | None) -> None:
+        """Choose (or with None reset to the detector's default) the categories of a detector that open cases."""
+        config = await self.get(guild_id)
+        chosen = {k: sorted(v) for k, v in config.categories.items()}
+        if categories is None:
+            chosen.pop(detector, None)
+        else:
+            chosen[detector] = sorted(set(categories))
+        await self.db.conn.execute("INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)", (guild_id,))
+        await self.db.conn.execute(
+            "UPDATE guild_settings SET categories = ? WHERE guild_id = ?", (json.dumps(chosen), guild_id)
+        )
 
     async def set_threshold(self, guild_id: str, detector: str, value: float | None) -> None:
         """Override (or with None reset) one detector's threshold for a guild."""

@@ -255,4 +255,12 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX link_list_domains_scope ON link_list_domains (scope, kind);
         """,
     ),
+    (
+        8,
+        """
+        -- per detector, the categories that open cases in this guild (toxicity: hate, harassment, threat,
+        -- profanity); a detector not named here uses its own default
+        ALTER TABLE guild_settings ADD COLUMN categories TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
 ]

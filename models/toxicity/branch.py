@@ -2,7 +2,8 @@
 
 The shared encoder runs every post through MiniLM once. The branch takes the hidden states at the
 input of layer `tap` (the layers below are shared, unchanged) and runs its own fine-tuned copies of
-the layers from `tap` up, then mean-pools and applies a two-output head: offensive and hateful.
+the layers from `tap` up, then mean-pools and applies a linear head with one logit per output (the
+categories named in the weights' metadata; the head's size is read from the stored weights).
 
 Weights are stored as low-rank (LoRA) updates to the base MiniLM layers, plus the biases and layer
 norms in full, so the shipped file stays small; `load_branch` merges them into plain linear layers,
@@ -25,7 +26,6 @@ from transformers.models.bert.modeling_bert import BertLayer
 
 log = logging.getLogger(__name__)
 
-OUTPUTS = ("offensive", "hateful")
 POOL_SCALE = 8.0  # the unit-norm pooled vector is scaled before the head (logit range)
 
 
@@ -39,8 +39,8 @@ class ToxicityBranch(torch.nn.Module):
 
     name = "toxicity"
 
-    def __init__(self, config: Any, tap: int) -> None:
-        """Build untrained layers tap..num_hidden_layers-1 with the encoder's config, and the head."""
+    def __init__(self, config: Any, tap: int, outputs: int = 4) -> None:
+        """Build untrained layers tap..num_hidden_layers-1 with the encoder's config, and a head of `outputs` logits."""
         super().__init__()
         if not 0 < tap < config.num_hidden_layers:
             raise ValueError(f"tap must be between 1 and {config.num_hidden_layers - 1}, got {tap}")
@@ -48,10 +48,10 @@ class ToxicityBranch(torch.nn.Module):
         if getattr(config, "_attn_implementation", None) is None:
             config._attn_implementation = "sdpa"  # as the encoder's own layers run
         self.layers = torch.nn.ModuleList(BertLayer(config) for _ in range(tap, config.num_hidden_layers))
-        self.head = torch.nn.Linear(config.hidden_size, len(OUTPUTS))
+        self.head = torch.nn.Linear(config.hidden_size, outputs)
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Return (n, 2) logits from the hidden states at the tap (n, width, 384) and the 0/1 mask (n, width)."""
+        """Return (n, outputs) logits from the hidden states at the tap (n, width, 384) and the 0/1 mask (n, width)."""
         ext = additive_mask(mask, hidden.dtype)
         for layer in self.layers:
             out = layer(hidden, attention_mask=ext)
@@ -100,7 +100,9 @@ def merged_branch(stored: Mapping[str, torch.Tensor], tap: int, lora_scale: floa
                   model_dir: Path) -> ToxicityBranch:
     """Build the branch, in eval mode, from the base MiniLM in model_dir and the trained tensors."""
     config = AutoConfig.from_pretrained(model_dir)
-    branch = ToxicityBranch(config, tap)
+    if "head.weight" not in stored:
+        raise ValueError("toxicity weights do not fit the branch: no head.weight")
+    branch = ToxicityBranch(config, tap, int(stored["head.weight"].shape[0]))
     state = merge_state(base_layer_state(model_dir, tap, config.num_hidden_layers), stored, lora_scale)
     missing, unexpected = branch.load_state_dict(state, strict=False)
     if missing or unexpected:

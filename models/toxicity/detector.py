@@ -1,15 +1,20 @@
-"""Toxicity detector: fine-tuned top MiniLM layers on the shared pass, scoring offensive and hateful language.
+"""Toxicity detector: fine-tuned top MiniLM layers on the shared pass, one score per category of abuse.
 
-The score of a post is the chance that it is offensive *or* hateful (noisy-OR of the two heads):
-the two labels disagree in the training data (HatEval marks profane but not hateful tweets 0, OLID
-marks them 1), so each has its own head and the detector combines them.
+Categories (outputs of the branch, named in the weights' metadata): hate aimed at a group, harassment
+aimed at a person, threats, and profanity. Each has its own threshold, calibrated on validation data for a
+stated false-positive rate (toxicity.json, `categories`). Category scores are reported on one scale where
+0.5 is that category's calibrated threshold: a raw probability p with threshold t becomes 0.5 * p / t below
+it and 0.5 + 0.5 * (p - t) / (1 - t) above it. The post's score is the highest scaled score among the
+categories that open cases (by default hate, harassment and threats, not profanity on its own; a guild
+can choose, see bot/policy.py), so the detector's threshold is 0.5 and one guild threshold moves every
+category alike. Older two-output weights (offensive, hateful) score one category, `abuse`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,15 @@ log = logging.getLogger(__name__)
 WEIGHTS_DIR = WEIGHTS_DIR
 WEIGHTS_FILE = "toxicity.safetensors"
 META_FILE = "toxicity.json"
+LINE = 0.5  # the scaled score at each category's calibrated threshold
+CASE_CATEGORIES = ("hate", "harassment", "threat", "abuse")  # profanity on its own opens no case by default
+WORDS = {
+    "hate": "hate aimed at a group",
+    "harassment": "harassment or insults aimed at a person",
+    "threat": "threat of violence",
+    "profanity": "profanity",
+    "abuse": "abusive or hateful language",
+}
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -32,41 +46,73 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def combine(logits: np.ndarray) -> np.ndarray:
-    """Return P(offensive or hateful) = 1 - (1 - p_offensive)(1 - p_hateful) from (n, 2) logits."""
+    """Return P(offensive or hateful) = 1 - (1 - p_offensive)(1 - p_hateful) from (n, 2) legacy logits."""
     p = _sigmoid(np.asarray(logits, dtype=np.float64))
     return 1.0 - (1.0 - p[:, 0]) * (1.0 - p[:, 1])
 
 
-def describe(score: float, offensive: float, hateful: float, threshold: float) -> str:
-    """Return a short human-readable reading of a toxicity score and its two parts."""
-    kind = "hateful" if hateful > offensive else "abusive or insulting"
-    if score >= max(0.9, threshold):
-        text = f"{kind} language"
-    elif score >= threshold:
-        text = f"likely {kind} language"
-    elif score >= threshold / 2:
-        text = "borderline language"
+def scale(p: np.ndarray | float, threshold: float) -> np.ndarray:
+    """Return probabilities on the common scale: `threshold` maps to 0.5, monotone, 0 -> 0 and 1 -> 1."""
+    p = np.asarray(p, dtype=np.float64)
+    t = min(max(float(threshold), 1e-6), 1 - 1e-6)
+    return np.where(p < t, LINE * p / t, LINE + (1 - LINE) * (p - t) / (1 - t))
+
+
+def category_thresholds(meta: Mapping[str, Any]) -> dict[str, float]:
+    """Return category -> calibrated probability threshold from the weights' metadata."""
+    if "categories" in meta:
+        return {str(k): float(v) for k, v in meta["categories"].items()}
+    return {"abuse": float(meta.get("default_threshold", 0.5))}  # two-output weights from before categories
+
+
+def category_probabilities(logits: np.ndarray, categories: Sequence[str]) -> np.ndarray:
+    """Return (n, categories) probabilities from branch logits (legacy two-output logits: their noisy-OR)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if list(categories) == ["abuse"]:
+        return combine(logits)[:, None]
+    if logits.shape[1] != len(categories):
+        raise ValueError(f"branch gives {logits.shape[1]} outputs for categories {list(categories)}")
+    return _sigmoid(logits)
+
+
+def describe(scaled: Mapping[str, float], case_categories: Sequence[str]) -> str:
+    """Return a plain-words reading: the strongest category that opens cases, or profanity on its own."""
+    cases = {c: v for c, v in scaled.items() if c in case_categories}
+    top = max(cases, key=lambda c: cases[c]) if cases else None
+    score = cases[top] if top else 0.0
+    if top and score >= 0.8:
+        text = WORDS.get(top, top)
+    elif top and score >= LINE:
+        text = f"likely {WORDS.get(top, top)}"
+    elif scaled.get("profanity", 0.0) >= LINE:
+        text = "profanity, not aimed at anyone (opens no case by default)"
+    elif score >= LINE / 2:
+        text = f"borderline: some signs of {WORDS.get(top, top)}" if top else "borderline language"
     else:
         text = "no abusive language found"
-    return f"{text} (score {score:.2f}: offensive {offensive:.2f}, hateful {hateful:.2f})"
+    parts = ", ".join(f"{c} {v:.2f}" for c, v in scaled.items())
+    return f"{text} ({parts}; 0.50 = a category's calibrated threshold)"
 
 
 class ToxicityDetector:
-    """Score posts for abusive, insulting or hateful language from the toxicity branch of the shared pass."""
+    """Score posts per category of abuse from the toxicity branch of the shared pass."""
 
     name = "toxicity"
     needs_embedding = True
+    default_threshold = LINE
 
     def __init__(self, branch: Any, meta: dict[str, Any]) -> None:
         """Keep a loaded branch (see models.toxicity.branch) and its metadata; use `load` for shipped weights."""
         self.encoder_branch = branch
         self.meta = dict(meta)
         self.version = str(meta.get("version", "toxicity-unknown"))
-        self.default_threshold = float(meta.get("default_threshold", 0.5))
+        self.thresholds = category_thresholds(meta)
+        self.categories = tuple(self.thresholds)
+        self.case_categories = frozenset(c for c in self.categories if c in CASE_CATEGORIES)
 
     @classmethod
     def load(cls, weights_dir: Path | None = None, **opts: Any) -> ToxicityDetector:
-        """Load the trained branch from models/weights/ (or weights_dir); opts may set `threshold`."""
+        """Load the trained branch from models/weights/ (or weights_dir)."""
         from models.encoder import minilm_path
         from models.toxicity.branch import load_branch
 
@@ -74,33 +120,46 @@ class ToxicityDetector:
         if not (folder / WEIGHTS_FILE).is_file():  # e.g. a folder from before the branch (toxicity.npz)
             raise FileNotFoundError(f"{folder / WEIGHTS_FILE} not found")
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-        if "threshold" in opts:
-            meta["default_threshold"] = float(opts["threshold"])
         det = cls(load_branch(folder / WEIGHTS_FILE, meta, minilm_path()), meta)
-        log.info("toxicity %s loaded (threshold %.3f)", det.version, det.default_threshold)
+        log.info("toxicity %s loaded (categories %s)", det.version, det.thresholds)
         return det
 
-    def predict(self, encoder: Any, texts: Sequence[str]) -> np.ndarray:
-        """Return toxicity scores of normalised texts, running the encoder with this detector's branch."""
+    def scaled(self, logits: np.ndarray) -> np.ndarray:
+        """Return (n, categories) scores on the common scale (0.5 = each category's threshold)."""
+        probs = category_probabilities(logits, self.categories)
+        return np.stack([scale(probs[:, k], self.thresholds[c]) for k, c in enumerate(self.categories)], axis=1)
+
+    def post_scores(self, scaled: np.ndarray, categories: frozenset[str] | None = None) -> np.ndarray:
+        """Return each post's score: the highest scaled score among the categories that open cases."""
+        chosen = self.case_categories if categories is None else categories
+        cols = [k for k, c in enumerate(self.categories) if c in chosen]
+        return scaled[:, cols].max(axis=1) if cols else np.zeros(len(scaled))
+
+    def predict_categories(self, encoder: Any, texts: Sequence[str]) -> np.ndarray:
+        """Return scaled category scores of normalised texts, running the encoder with this detector's branch."""
         if self.name not in encoder.branches:
             encoder.add_branch(self.encoder_branch)
-        return combine(encoder.encode_all(list(texts)).branches[self.name])
+        return self.scaled(encoder.encode_all(list(texts)).branches[self.name])
+
+    def predict(self, encoder: Any, texts: Sequence[str]) -> np.ndarray:
+        """Return the post scores of normalised texts (default categories)."""
+        return self.post_scores(self.predict_categories(encoder, texts))
 
     def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
-        """Return one output per post; empty texts score 0 and are never flagged on their own."""
+        """Return one output per post with its category scores; empty texts score 0 and are never flagged."""
         if not posts:
             return []
         logits = ctx.branches.get(self.name)
         if logits is None:
             raise ValueError("ToxicityDetector needs its branch on the shared encoder (encoder.add_branch)")
-        probs = _sigmoid(np.asarray(logits, dtype=np.float64))
-        scores = combine(logits)
+        scaled = self.scaled(logits)
+        scores = self.post_scores(scaled)
         outputs: list[DetectorOutput] = []
-        for text, score, (offensive, hateful) in zip(ctx.texts, scores, probs, strict=True):
+        for text, score, row in zip(ctx.texts, scores, scaled, strict=True):
             if not text.strip():
                 outputs.append(DetectorOutput(0.0, {"summary": "empty text"}, eligible=False))
                 continue
-            evidence = {"summary": describe(float(score), float(offensive), float(hateful), self.default_threshold),
-                        "offensive": round(float(offensive), 3), "hateful": round(float(hateful), 3)}
-            outputs.append(DetectorOutput(float(score), evidence))
+            cats = {c: round(float(v), 4) for c, v in zip(self.categories, row, strict=True)}
+            evidence = {"summary": describe(cats, sorted(self.case_categories)), "categories": cats}
+            outputs.append(DetectorOutput(float(score), evidence, categories=cats))
         return outputs

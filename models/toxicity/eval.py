@@ -1,13 +1,13 @@
-"""Evaluate the toxicity detector on data it was not trained on; print a table, optionally write JSON.
+"""Evaluate the toxicity detector on data it was not trained on, per source; print a table, optionally JSON.
 
-Run: ``python -m models.toxicity.eval [--weights DIR] [--json FILE] [--skip-cross] [--strict]``.
+Run: ``python -m models.toxicity.eval [--weights DIR] [--baseline DIR] [--json FILE] [--strict]``.
 
-1. held-out: the shipped detector on TweetEval offensive and hate validation splits;
-2. cross-dataset: a model trained without one data set, tested on it: without Davidson -> Davidson
-   (the shipped model itself when Davidson was not in its mix, else a retrain), and the same recipe
-   (hyperparameters from the shipped metadata) retrained on Davidson only -> TweetEval val;
-3. identity-term bias: false-positive rate on neutral (label_hate 0) ToxiGen sentences per target
-   group, at the shipped default threshold (ToxiGen is never used for training).
+Every figure comes from the detector scoring texts exactly as the pipeline does (shared encoder + branch).
+The shipped model never trains on any of these sets (see models/toxicity/rows_data.py), so it is itself the
+held-out model: DynaHate round 4 (trained on rounds 1-3), the counter-speech test groups, the Hatemoji test
+split, TweetEval validation, Davidson (cross-dataset: never trained on) and ToxiGen. "Flagged" means what
+the pipeline does under the default policy: the post score (best case-opening category) >= the threshold.
+`--baseline DIR` scores another weights folder (e.g. main's) on the same sets, side by side.
 """
 
 from __future__ import annotations
@@ -21,184 +21,186 @@ from typing import Any
 
 import numpy as np
 
-from models.toxicity.detector import WEIGHTS_DIR, ToxicityDetector, combine
-from models.toxicity.train import (
-    TRAIN_SOURCES,
-    Rows,
-    TapStates,
-    fit_branch,
-    load_rows,
-    predict_logits,
-    prf_at,
-    recipe_from,
-)
+from models.toxicity.detector import WEIGHTS_DIR, ToxicityDetector
+from models.toxicity.eval_report import render
+from models.toxicity.rows_data import Rows, load_rows
+from models.training import datasets
 from models.training.metrics import auroc
 
 log = logging.getLogger(__name__)
 
-HELD_OUT = ("tweeteval_offensive_val", "tweeteval_hate_val")
-TARGETS = {"tweeteval_offensive_val": 0.85, "tweeteval_hate_val": 0.75}
-CROSS = (
-    ("without Davidson", tuple(s for s in TRAIN_SOURCES if s != "davidson"), ("davidson",)),
-    ("Davidson only", ("davidson",), HELD_OUT),
-)
+TARGETS = {"dynahate_r4_auroc": 0.85, "contrast_pairs": 0.85, "counter_narratives_flagged": 0.15,
+           "tweeteval_hate_val": 0.80, "tweeteval_offensive_val": 0.85}
 
 
-def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
-    """Return n, positive rate, AUROC and precision/recall/F1 at a threshold."""
-    precision, recall, f1 = prf_at(y, p, threshold)
-    return {
-        "n": int(len(y)),
-        "positive_rate": round(float(y.mean()), 4),
-        "auroc": round(auroc(y, p), 4),
-        "f1": round(f1, 4),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "threshold": round(threshold, 4),
-    }
+class Scorer:
+    """A detector on the shared encoder: scaled category scores and post scores of a set's texts."""
 
-
-class Shipped:
-    """The shipped detector on the shared encoder, scoring texts exactly as the pipeline does."""
-
-    def __init__(self, det: ToxicityDetector) -> None:
-        """Load the shared encoder; the detector's branch is attached on first use."""
-        from models.encoder import Encoder
-
+    def __init__(self, det: ToxicityDetector, encoder: Any) -> None:
+        """Keep the detector and the shared encoder (its branch is attached on first use)."""
         self.det = det
-        self.encoder = Encoder(cache_size=0)
+        self.encoder = encoder
+        self._memo: dict[str, np.ndarray] = {}
 
-    def scores(self, rows: Rows) -> np.ndarray:
-        """Return the detector's scores of the rows' normalised texts."""
-        return self.det.predict(self.encoder, rows.texts)
+    def categories(self, name: str, rows: Rows) -> np.ndarray:
+        """Return (n, categories) scaled scores of a named set (computed once)."""
+        if name not in self._memo:
+            self._memo[name] = self.det.predict_categories(self.encoder, rows.texts)
+        return self._memo[name]
 
+    def category(self, name: str, rows: Rows, category: str) -> np.ndarray:
+        """Return one category's scores (the post score for weights without that category)."""
+        scaled = self.categories(name, rows)
+        if category == "any":
+            return scaled.max(axis=1)
+        if category in self.det.categories:
+            return scaled[:, self.det.categories.index(category)]
+        return self.det.post_scores(scaled)
 
-def held_out(model: Shipped) -> dict[str, Any]:
-    """Return metrics of the shipped detector on the validation splits it never saw."""
-    out: dict[str, Any] = {}
-    for name in HELD_OUT:
-        rows = load_rows([name])
-        out[name] = binary_metrics(rows.toxic, model.scores(rows), model.det.default_threshold)
-        out[name]["auroc_target"] = TARGETS[name]
-    return out
-
-
-def cross_dataset(model: Shipped) -> dict[str, Any]:
-    """Retrain the shipped recipe without a data set and test on it (slow: a fine-tuning run each)."""
-    det = model.det
-    recipe = recipe_from(det.meta.get("hyperparameters", {}))
-    shipped = tuple(det.meta.get("trained_on", {}))
-    states = TapStates(recipe.tap, model.encoder)  # one encoder for the whole evaluation
-    out: dict[str, Any] = {}
-    for label, train, tests in CROSS:
-        if set(train) == set(shipped):  # the shipped model already is this run: test it, do not retrain
-            label = f"{label} (the shipped model)"
-            stored = None
-        else:
-            stored = fit_branch(*states.stacked(train), recipe, progress=log.info)
-        for name in tests:
-            if stored is None:
-                test_rows = load_rows([name])
-                p = model.scores(test_rows)
-            else:
-                test_rows, test_states = states.stacked([name])
-                p = combine(predict_logits(stored, recipe, test_states))
-            out[f"{label} -> {name}"] = {"train": list(train), "test": name,
-                                         **binary_metrics(test_rows.toxic, p, det.default_threshold)}
-    return out
+    def flagged(self, name: str, rows: Rows) -> np.ndarray:
+        """Return whether the default policy flags each text."""
+        return self.det.post_scores(self.categories(name, rows)) >= self.det.default_threshold
 
 
-def toxigen_bias(model: Shipped) -> dict[str, Any]:
-    """Return per-target-group false-positive rates on neutral ToxiGen sentences (and toxic recall)."""
-    from models.training import datasets
+def _auroc(y: np.ndarray, p: np.ndarray) -> float:
+    known = y >= 0
+    return round(auroc(y[known], p[known]), 4)
 
-    rows = load_rows(["toxigen"])
-    y, p = rows.toxic, model.scores(rows)
-    g = np.array([e.group for e in datasets.toxigen()])
-    threshold = model.det.default_threshold
-    flagged = p >= threshold
-    per_group: dict[str, Any] = {}
-    for group in sorted(set(g.tolist())):
-        neutral, toxic = (g == group) & (y == 0), (g == group) & (y == 1)
-        per_group[group] = {
-            "n_neutral": int(neutral.sum()),
-            "fpr": round(float(flagged[neutral].mean()), 4) if neutral.any() else None,
-            "mean_score_neutral": round(float(p[neutral].mean()), 4) if neutral.any() else None,
-            "n_toxic": int(toxic.sum()),
-            "recall": round(float(flagged[toxic].mean()), 4) if toxic.any() else None,
-        }
-    fprs = [v["fpr"] for v in per_group.values() if v["fpr"] is not None]
+
+def dynahate_round4(model: Scorer) -> dict[str, Any]:
+    """Return AUROC (hate category) on DynaHate round 4, by level, and the contrast-pair share."""
+    rows = load_rows(["dynahate_r4"])
+    y, p = rows.label("hate"), model.category("dynahate_r4", rows, "hate")
+    raw = {r["acl_id"]: r for r in datasets.dynahate() if r["round_base"] == "4"}
+    level = np.array([raw[g]["level"] for g in rows.group])
+    score = dict(zip(rows.group.tolist(), p.tolist(), strict=True))
+    pairs = set()
+    for acl_id, r in raw.items():
+        other = r["matched_id"]
+        if r["matched_in_file"] == "1" and other in raw and raw[other]["label_int"] != r["label_int"]:
+            pairs.add(tuple(sorted((acl_id, other))))
+    wins = []
+    for a, b in sorted(pairs):
+        hateful, benign = (a, b) if raw[a]["label_int"] == "1" else (b, a)
+        wins.append(1.0 if score[hateful] > score[benign] else 0.5 if score[hateful] == score[benign] else 0.0)
+    flagged = model.flagged("dynahate_r4", rows)
     return {
-        "threshold": round(threshold, 4),
-        "overall": {**binary_metrics(y, p, threshold), "fpr": round(float(flagged[y == 0].mean()), 4)},
-        "fpr_max_minus_min": round(max(fprs) - min(fprs), 4) if fprs else None,
-        "groups": per_group,
+        "n": len(rows), "auroc": _auroc(y, p),
+        "by_level": {lv: _auroc(y[level == lv], p[level == lv]) for lv in ("original", "perturbation")},
+        "flagged_hate": round(float(flagged[y == 1].mean()), 4),
+        "flagged_not_hate": round(float(flagged[y == 0].mean()), 4),
+        "contrast_pairs": {"n": len(wins), "hateful_higher": round(float(np.mean(wins)), 4) if wins else None},
     }
 
 
-def render(report: dict[str, Any]) -> str:
-    """Return the report as a plain-text table."""
-    lines = [f"toxicity detector {report['version']} (default threshold {report['threshold']:.3f})", ""]
-    head = f"{'evaluation':<52} {'n':>6} {'pos%':>6} {'AUROC':>6} {'F1':>6} {'P':>6} {'R':>6}"
-    lines += ["held-out validation (never trained on)", head]
-    for name, m in report["held_out"].items():
-        ok = "ok" if m["auroc"] >= m["auroc_target"] else "BELOW"
-        lines.append(_row(name, m) + f"  target >= {m['auroc_target']:.2f} {ok}")
-    if report.get("cross_dataset"):
-        lines += ["", "cross-dataset (same recipe retrained without the test set)", head]
-        lines += [_row(name, m) for name, m in report["cross_dataset"].items()]
-    bias = report["toxigen"]
-    lines += ["", f"ToxiGen (never trained on), threshold {bias['threshold']:.3f}", head,
-              _row("toxigen (all groups)", bias["overall"]),
-              f"overall FPR on neutral sentences {bias['overall']['fpr']:.3f}; "
-              f"max-min FPR gap across groups {bias['fpr_max_minus_min']:.3f}", "",
-              f"{'target group':<28} {'neutral':>7} {'FPR':>6} {'mean p':>7} {'toxic':>6} {'recall':>7}"]
-    for group, m in bias["groups"].items():
-        fpr = "-" if m["fpr"] is None else f"{m['fpr']:.3f}"
-        mean = "-" if m["mean_score_neutral"] is None else f"{m['mean_score_neutral']:.3f}"
-        rec = "-" if m["recall"] is None else f"{m['recall']:.3f}"
-        lines.append(f"{group:<28} {m['n_neutral']:>7} {fpr:>6} {mean:>7} {m['n_toxic']:>6} {rec:>7}")
-    return "\n".join(lines)
+def counter_speech(model: Scorer) -> dict[str, Any]:
+    """Return the share of held-out counter-narratives flagged (and hate speech caught), per target group."""
+    rows = load_rows(["counter_speech_test"])
+    y, flagged = rows.label("hate"), model.flagged("counter_speech_test", rows)
+    p = model.category("counter_speech_test", rows, "hate")
+    groups = {}
+    for g in sorted(set(rows.group.tolist())):
+        cn, hs = (rows.group == g) & (y == 0), (rows.group == g) & (y == 1)
+        if cn.sum() >= 10:
+            groups[g] = {"counter_narratives": int(cn.sum()), "flagged": round(float(flagged[cn].mean()), 4),
+                         "hate_speech": int(hs.sum()),
+                         "hate_caught": round(float(flagged[hs].mean()), 4) if hs.any() else None}
+    return {"counter_narratives": int((y == 0).sum()), "flagged": round(float(flagged[y == 0].mean()), 4),
+            "hate_speech": int((y == 1).sum()), "hate_caught": round(float(flagged[y == 1].mean()), 4),
+            "auroc_hate": _auroc(y, p), "groups": groups}
 
 
-def _row(name: str, m: dict[str, Any]) -> str:
-    return (f"{name:<52} {m['n']:>6} {100 * m['positive_rate']:>5.1f}% {m['auroc']:>6.3f} "
-            f"{m['f1']:>6.3f} {m['precision']:>6.3f} {m['recall']:>6.3f}")
+def labelled_set(model: Scorer, name: str, category: str, label: str) -> dict[str, Any]:
+    """Return AUROC of one category against one label column on a held-out set, and flag rates."""
+    rows = load_rows([name])
+    y, p, flagged = rows.label(label), model.category(name, rows, category), model.flagged(name, rows)
+    known = y >= 0
+    return {"n": int(known.sum()), "positive_rate": round(float(y[known].mean()), 4), "score": category,
+            "auroc": _auroc(y, p), "flagged_pos": round(float(flagged[y == 1].mean()), 4),
+            "flagged_neg": round(float(flagged[y == 0].mean()), 4)}
 
 
-def evaluate(weights_dir: Path, *, cross: bool = True) -> dict[str, Any]:
-    """Run every evaluation and return the report as a JSON-able dict."""
-    det = ToxicityDetector.load(weights_dir)
-    model = Shipped(det)
-    report: dict[str, Any] = {
-        "version": det.version,
-        "threshold": det.default_threshold,
-        "trained_on": det.meta.get("trained_on", list(TRAIN_SOURCES)),
-        "held_out": held_out(model),
-        "toxigen": toxigen_bias(model),
+def davidson(model: Scorer) -> dict[str, Any]:
+    """Return Davidson (never trained on): any category vs hate-or-offensive, hate vs hate, flag rates per class."""
+    rows = load_rows(["davidson"])
+    scaled = model.categories("davidson", rows)
+    any_score, flagged = scaled.max(axis=1), model.flagged("davidson", rows)
+    hate_y = rows.label("hate")
+    offensive_y = (rows.label("profanity") == 1) | (hate_y == 1)
+    return {"n": len(rows), "auroc_hate_or_offensive": round(auroc(offensive_y, any_score), 4),
+            "auroc_hate_vs_rest": _auroc(hate_y, model.category("davidson", rows, "hate")),
+            "flagged": {"hate": round(float(flagged[hate_y == 1].mean()), 4),
+                        "offensive": round(float(flagged[(hate_y == 0) & offensive_y].mean()), 4),
+                        "neither": round(float(flagged[~offensive_y].mean()), 4)}}
+
+
+def toxigen(model: Scorer) -> dict[str, Any]:
+    """Return the false-positive rate on neutral ToxiGen sentences per target group (identity-term bias)."""
+    rows = load_rows(["toxigen"])
+    y, flagged = rows.label("hate"), model.flagged("toxigen", rows)
+    groups = {g: round(float(flagged[(rows.group == g) & (y == 0)].mean()), 4)
+              for g in sorted(set(rows.group.tolist())) if ((rows.group == g) & (y == 0)).any()}
+    return {"fpr": round(float(flagged[y == 0].mean()), 4), "recall": round(float(flagged[y == 1].mean()), 4),
+            "auroc": _auroc(y, model.category("toxigen", rows, "hate")),
+            "fpr_max_minus_min": round(max(groups.values()) - min(groups.values()), 4), "groups": groups}
+
+
+def evaluate_one(det: ToxicityDetector, encoder: Any) -> dict[str, Any]:
+    """Run every evaluation of one detector and return the report as a JSON-able dict."""
+    model = Scorer(det, encoder)
+    return {
+        "version": det.version, "thresholds": det.thresholds, "case_categories": sorted(det.case_categories),
+        "trained_on": det.meta.get("trained_on", {}),
+        "dynahate_r4": dynahate_round4(model),
+        "counter_speech_test": counter_speech(model),
+        "hatemoji_test": labelled_set(model, "hatemoji_test", "hate", "hate"),
+        "tweeteval_hate_val": labelled_set(model, "tweeteval_hate_val", "hate", "hate"),
+        "tweeteval_offensive_val": labelled_set(model, "tweeteval_offensive_val", "any", "profanity"),
+        "davidson": davidson(model),
+        "toxigen": toxigen(model),
     }
-    if cross:
-        report["cross_dataset"] = cross_dataset(model)
-    return report
+
+
+def acceptance(report: dict[str, Any]) -> dict[str, tuple[float | None, float, bool]]:
+    """Return acceptance item -> (figure, target, met)."""
+    figures = {
+        "dynahate_r4_auroc": report["dynahate_r4"]["auroc"],
+        "contrast_pairs": report["dynahate_r4"]["contrast_pairs"]["hateful_higher"],
+        "counter_narratives_flagged": report["counter_speech_test"]["flagged"],
+        "tweeteval_hate_val": report["tweeteval_hate_val"]["auroc"],
+        "tweeteval_offensive_val": report["tweeteval_offensive_val"]["auroc"],
+    }
+    out = {}
+    for name, value in figures.items():
+        target = TARGETS[name]
+        met = value is not None and (value <= target if name == "counter_narratives_flagged" else value >= target)
+        out[name] = (value, target, met)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Evaluate the shipped toxicity detector; print a table and optionally write JSON."""
+    """Evaluate the shipped toxicity detector (and optionally a baseline); print a table, optionally write JSON."""
+    from models.encoder import Encoder
+
     parser = argparse.ArgumentParser(prog="govmod eval toxicity", description=__doc__.splitlines()[0])
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="folder with toxicity.safetensors/.json")
+    parser.add_argument("--baseline", type=Path, default=None, help="another weights folder to compare against")
     parser.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
-    parser.add_argument("--skip-cross", action="store_true",
-                        help="skip the cross-dataset retraining (two fine-tuning runs)")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a held-out AUROC is below its target")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when an acceptance figure misses its target")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    report = evaluate(args.weights, cross=not args.skip_cross)
+    encoder = Encoder(cache_size=0)
+    report = {"model": evaluate_one(ToxicityDetector.load(args.weights), encoder)}
+    if args.baseline is not None:
+        base_encoder = Encoder(cache_size=0)  # its own encoder: one branch named "toxicity" per encoder
+        report["baseline"] = evaluate_one(ToxicityDetector.load(args.baseline), base_encoder)
+    report["acceptance"] = {k: list(v) for k, v in acceptance(report["model"]).items()}
     print(render(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
-    below = [n for n, m in report["held_out"].items() if m["auroc"] < m["auroc_target"]]
-    return 1 if below and args.strict else 0
+    missed = [k for k, (_, _, met) in acceptance(report["model"]).items() if not met]
+    return 1 if missed and args.strict else 0
 
 
 if __name__ == "__main__":

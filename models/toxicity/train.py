@@ -1,11 +1,12 @@
-"""Fine-tune the toxicity branch: MiniLM's top layers (LoRA or in full) and a two-output head.
+"""Fine-tune the toxicity branch: MiniLM's top layers (LoRA) and one output per category.
 
-The layers below the tap are the shared encoder's and stay frozen, so their hidden states are
-computed once per text and the training loop only runs the branch. Outputs: offensive (OLID,
-Davidson hate-or-offensive) and hateful (HatEval, Davidson hate); templated sentences naming
-identity groups, neutral and hateful, train both (models/toxicity/identity_data.py, against identity-term
-bias). A row trains only the heads its data set labels. Every data set gets equal weight, both
-classes equal weight within it.
+The layers below the tap are the shared encoder's and stay frozen, so their hidden states are computed
+once per text (cached on disk, models/toxicity/train_cache.py) and the training loop only runs the branch.
+Outputs and what trains each: models/toxicity/rows_data.py. A seeded share of the training texts also
+trains as obfuscated copies (models/toxicity/augment_data.py). Every source gets equal weight, texts with
+and without any abuse label equal weight within it. Per-category thresholds are calibrated on validation
+data only (a seeded 10% of every training source, plus the counter-speech val groups and the Hatemoji dev
+split) for a stated false-positive rate on its non-abusive texts (models/toxicity/train_calibrate.py).
 
 Run: ``python -m models.toxicity.train`` (= ``govmod train toxicity``).
 """
@@ -16,7 +17,6 @@ import argparse
 import hashlib
 import logging
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -25,86 +25,20 @@ from typing import Any
 import numpy as np
 
 from models.normalize import normalize
-from models.training import datasets
+from models.toxicity.augment_data import augment
+from models.toxicity.rows_data import (
+    LOADERS,
+    OUTPUTS,
+    TRAIN_SOURCES,
+    TRAINABLE,
+    VALIDATION_SOURCES,
+    Rows,
+    concat,
+)
+from models.toxicity.train_cache import TapStates
 from models.training.metrics import auroc
 
 log = logging.getLogger(__name__)
-
-UNKNOWN = -1  # the data set does not label this output
-
-
-@dataclass(frozen=True, slots=True)
-class Rows:
-    """Labelled texts: normalised text, offensive and hateful labels (1/0/UNKNOWN), data set name."""
-
-    texts: list[str]
-    offensive: np.ndarray
-    hateful: np.ndarray
-    src: np.ndarray
-
-    @property
-    def toxic(self) -> np.ndarray:
-        """Return the label of the combined score: offensive or hateful (whichever the data set labels)."""
-        return np.maximum(self.offensive, self.hateful)
-
-    def subset(self, mask: np.ndarray) -> Rows:
-        """Return the rows where mask is True."""
-        return Rows([t for t, m in zip(self.texts, mask, strict=True) if m], self.offensive[mask],
-                    self.hateful[mask], self.src[mask])
-
-
-def _rows(name: str, examples: Sequence[datasets.Example], offensive: Callable[[datasets.Example], int],
-          hateful: Callable[[datasets.Example], int]) -> Rows:
-    return Rows([normalize(e.text) for e in examples], np.array([offensive(e) for e in examples]),
-                np.array([hateful(e) for e in examples]), np.full(len(examples), name))
-
-
-def _label(e: datasets.Example) -> int:
-    return e.label
-
-
-def _unknown(e: datasets.Example) -> int:
-    return UNKNOWN
-
-
-# Every labelled set the toxicity work reads, by name, with the outputs it labels.
-LOADERS: dict[str, Callable[[], Rows]] = {
-    "tweeteval_offensive_train": lambda: _rows("tweeteval_offensive_train", datasets.tweeteval("offensive", "train"),
-                                               _label, _unknown),
-    "tweeteval_hate_train": lambda: _rows("tweeteval_hate_train", datasets.tweeteval("hate", "train"),
-                                          _unknown, _label),
-    "davidson": lambda: _rows("davidson", datasets.davidson(), _label, lambda e: int(e.group == "0")),
-    "tweeteval_offensive_val": lambda: _rows("tweeteval_offensive_val", datasets.tweeteval("offensive", "val"),
-                                             _label, _unknown),
-    "tweeteval_hate_val": lambda: _rows("tweeteval_hate_val", datasets.tweeteval("hate", "val"), _unknown, _label),
-    "toxigen": lambda: _rows("toxigen", datasets.toxigen(), _unknown, _label),
-    "identity_templates": lambda: _identity_rows(),
-}
-# Davidson et al. is not in the default mix: its "offensive" labels follow African-American English
-# (Sap et al. 2019), and trained on it the branch flagged "gm fam" and "yo fam". It stays available
-# (--sources) and is the cross-dataset test set of `govmod eval toxicity`.
-TRAINABLE = ("tweeteval_offensive_train", "tweeteval_hate_train", "davidson", "identity_templates")
-TRAIN_SOURCES = ("tweeteval_offensive_train", "tweeteval_hate_train", "identity_templates")
-
-
-def _identity_rows() -> Rows:
-    """Return the identity-term templates (models/toxicity/identity_data.py): both outputs labelled alike."""
-    from models.toxicity.identity_data import identity_sentences
-
-    pairs = identity_sentences()
-    labels = np.array([y for _, y in pairs])
-    return Rows([normalize(t) for t, _ in pairs], labels, labels.copy(), np.full(len(pairs), "identity_templates"))
-
-
-def load_rows(names: Sequence[str]) -> Rows:
-    """Return the named data sets concatenated."""
-    return concat([LOADERS[n]() for n in names])
-
-
-def concat(parts: Sequence[Rows]) -> Rows:
-    """Return the rows of several data sets, one after the other."""
-    return Rows([t for p in parts for t in p.texts], np.concatenate([p.offensive for p in parts]),
-                np.concatenate([p.hateful for p in parts]), np.concatenate([p.src for p in parts]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +46,14 @@ class Recipe:
     """Hyperparameters of the toxicity branch."""
 
     tap: int = 3  # layers tap..5 are fine-tuned; 0..tap-1 are the shared encoder's
-    rank: int = 16  # LoRA rank; 0 = fine-tune the layers in full
+    rank: int = 32  # LoRA rank; 0 = fine-tune the layers in full
     lora_scale: float = 2.0
     lr: float = 5e-4
     head_lr: float = 1e-3
     epochs: int = 2
     batch_size: int = 32
     seed: int = 0
+    augment_frac: float = 0.25  # share of training texts that also train as an obfuscated copy
 
 
 def source_weights(y: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -149,73 +84,63 @@ def dev_split(y: np.ndarray, source: np.ndarray, frac: float, seed: int) -> np.n
     rng = np.random.default_rng(seed)
     dev = np.zeros(len(y), dtype=bool)
     for name in np.unique(source):
-        for label in (0, 1):
+        for label in np.unique(y):
             idx = np.flatnonzero((source == name) & (y == label))
             dev[rng.permutation(idx)[: int(round(frac * len(idx)))]] = True
     return dev
 
 
-def per_source(y: np.ndarray, p: np.ndarray, source: np.ndarray, threshold: float | None = None) -> float:
-    """Return the mean over sources (with both classes present) of AUROC, or of F1 at the threshold."""
-    vals = []
-    for name in np.unique(source):
-        m = source == name
-        if len(np.unique(y[m])) < 2:
-            continue
-        vals.append(auroc(y[m], p[m]) if threshold is None else prf_at(y[m], p[m], threshold)[2])
-    return float(np.mean(vals))
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Training rows (with their obfuscated copies) and validation rows, each with their tap states."""
+
+    fit: Rows
+    fit_states: list[Any]
+    val: Rows
+    val_states: list[Any]
 
 
-def choose_threshold(y: np.ndarray, p: np.ndarray, source: np.ndarray) -> float:
-    """Return the threshold maximising the mean per-source F1 on dev data."""
-    grid = np.round(np.arange(0.30, 0.951, 0.01), 2)
-    scores = [per_source(y, p, source, float(t)) for t in grid]
-    return float(grid[int(np.argmax(scores))])
+def _take(states: Sequence[Any], mask: np.ndarray) -> list[Any]:
+    return [s for s, m in zip(states, mask, strict=True) if m]
 
 
-class TapStates:
-    """Hidden states at the tap for named data sets, computed once with the shared encoder (in memory)."""
-
-    def __init__(self, tap: int, encoder: Any = None) -> None:
-        """Remember the tap and an already loaded encoder, if any (else it is loaded on first use)."""
-        self.tap = tap
-        self._encoder: Any = encoder
-        self._states: dict[str, list[Any]] = {}
-
-    @property
-    def encoder(self) -> Any:
-        """Return the shared encoder (loaded once)."""
-        if self._encoder is None:
-            from models.encoder import Encoder
-
-            self._encoder = Encoder(cache_size=0)
-        return self._encoder
-
-    def of(self, name: str, rows: Rows) -> list[Any]:
-        """Return the states of a named data set's rows (computed on first request)."""
-        if name not in self._states:
-            start = time.perf_counter()
-            self._states[name] = self.encoder.hidden_states(rows.texts, self.tap)
-            log.info("tap states of %s: %d texts in %.0f s", name, len(rows.texts), time.perf_counter() - start)
-        return self._states[name]
-
-    def stacked(self, names: Sequence[str]) -> tuple[Rows, list[Any]]:
-        """Return the named data sets' rows and states, concatenated."""
-        parts = {n: LOADERS[n]() for n in names}
-        states = [s for n in names for s in self.of(n, parts[n])]
-        return concat([parts[n] for n in names]), states
+def build_split(recipe: Recipe, sources: Sequence[str], cache: TapStates, dev_frac: float = 0.1,
+                validation: Sequence[str] = VALIDATION_SOURCES) -> Split:
+    """Load the sources, hold out a seeded dev share of each, add obfuscated copies of the rest."""
+    fit_parts, fit_states, val_parts, val_states = [], [], [], []
+    for name in sources:
+        rows = LOADERS[name]()
+        states = cache.of(name, rows.texts)
+        dev = dev_split(rows.toxic, rows.src, dev_frac, recipe.seed)
+        fit, val = rows.subset(~dev), rows.subset(dev)
+        fit_parts.append(fit)
+        fit_states += _take(states, ~dev)
+        val_parts.append(val)
+        val_states += _take(states, dev)
+        copies = [(i, t) for i, raw in augment(fit.texts, recipe.augment_frac, recipe.seed)
+                  if (t := normalize(raw)) != fit.texts[i]]
+        if copies:
+            idx = np.array([i for i, _ in copies])
+            aug = Rows([t for _, t in copies], fit.labels[idx], fit.src[idx], fit.group[idx])
+            fit_parts.append(aug)
+            fit_states += cache.of(f"{name}_obfuscated", aug.texts)
+    for name in validation:
+        rows = LOADERS[name]()
+        val_parts.append(rows)
+        val_states += cache.of(name, rows.texts)
+    return Split(concat(fit_parts), fit_states, concat(val_parts), val_states)
 
 
 def fit_branch(rows: Rows, states: list[Any], recipe: Recipe, *,
                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Train the branch on rows and return its stored tensors (LoRA factors or full layers, norms, head)."""
+    """Train the branch on rows and return its stored tensors (LoRA factors, biases, norms, head)."""
     from models.toxicity.train_lora import train_branch
 
-    return train_branch(rows, states, recipe, source_weights(rows.toxic, rows.src), progress=progress)
+    return train_branch(rows.labels, states, recipe, source_weights(rows.toxic, rows.src), progress=progress)
 
 
 def predict_logits(stored: dict[str, Any], recipe: Recipe, states: list[Any]) -> np.ndarray:
-    """Return (n, 2) logits of the branch built exactly as the detector builds it."""
+    """Return (n, outputs) logits of the branch built exactly as the detector builds it."""
     from models.encoder import minilm_path
     from models.toxicity.branch import merged_branch
     from models.toxicity.train_lora import logits_of
@@ -226,37 +151,6 @@ def predict_logits(stored: dict[str, Any], recipe: Recipe, states: list[Any]) ->
 def metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
     """Return n, AUROC and F1 at the threshold."""
     return {"n": int(len(y)), "auroc": round(auroc(y, p), 4), "f1": round(prf_at(y, p, threshold)[2], 4)}
-
-
-def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, dev_frac: float = 0.1,
-          tap_states: TapStates | None = None) -> tuple[dict[str, Any], dict[str, Any], TapStates]:
-    """Train on all but a seeded dev split, choose the threshold on dev; return tensors, metadata and states."""
-    from models.toxicity.detector import combine
-
-    cache = tap_states or TapStates(recipe.tap)
-    rows, states = cache.stacked(sources)
-    is_dev = dev_split(rows.toxic, rows.src, dev_frac, recipe.seed)
-    fit_states = [s for s, d in zip(states, is_dev, strict=True) if not d]
-    dev_states = [s for s, d in zip(states, is_dev, strict=True) if d]
-    stored = fit_branch(rows.subset(~is_dev), fit_states, recipe, progress=log.info)
-    dev = rows.subset(is_dev)
-    p_dev = combine(predict_logits(stored, recipe, dev_states))
-    real = dev.src != "identity_templates"  # the threshold and the dev mean are about real posts
-    threshold = choose_threshold(dev.toxic[real], p_dev[real], dev.src[real])
-    meta: dict[str, Any] = {
-        "default_threshold": threshold,
-        "tap": recipe.tap,
-        "lora_scale": recipe.lora_scale,
-        "outputs": ["offensive", "hateful"],
-        "hyperparameters": {**asdict(recipe), "dev_frac": dev_frac},
-        "trained_on": {name: int(((rows.src == name) & ~is_dev).sum()) for name in sources},
-        "encoder": "all-MiniLM-L6-v2 (normalised text); layers below the tap shared",
-        "metrics": {
-            "dev_mean_auroc": round(per_source(dev.toxic[real], p_dev[real], dev.src[real]), 4),
-            "dev": {name: metrics(dev.toxic[m], p_dev[m], threshold) for name in sources for m in [dev.src == name]},
-        },
-    }
-    return stored, meta, cache
 
 
 def recipe_from(hyperparameters: dict[str, Any]) -> Recipe:
@@ -272,18 +166,34 @@ def version_of(stored: dict[str, Any], recipe: Recipe) -> str:
         digest.update(key.encode())
         digest.update(stored[key].detach().float().numpy().tobytes())
     kind = f"lora{recipe.rank}" if recipe.rank else "full"
-    return f"toxicity-ft{6 - recipe.tap}-{kind}-{digest.hexdigest()[:8]}"
+    return f"toxicity-cat{len(OUTPUTS)}-ft{6 - recipe.tap}-{kind}-{digest.hexdigest()[:8]}"
 
 
-def held_out_metrics(stored: dict[str, Any], recipe: Recipe, threshold: float, cache: TapStates) -> dict[str, Any]:
-    """Return AUROC and F1 on the TweetEval validation splits (never used for training)."""
-    from models.toxicity.detector import combine
+def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, fpr: float = 0.05,
+          cache: TapStates | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train on the sources' training share, calibrate per-category thresholds on validation; return tensors, meta."""
+    from models.toxicity.train_calibrate import calibrate
 
-    out = {}
-    for name in ("tweeteval_offensive_val", "tweeteval_hate_val"):
-        rows, states = cache.stacked([name])
-        out[name] = metrics(rows.toxic, combine(predict_logits(stored, recipe, states)), threshold)
-    return out
+    cache = cache or TapStates(recipe.tap)
+    split = build_split(recipe, sources, cache)
+    log.info("training on %d rows (obfuscated copies included), validating on %d", len(split.fit), len(split.val))
+    stored = fit_branch(split.fit, split.fit_states, recipe, progress=log.info)
+    logits = predict_logits(stored, recipe, split.val_states)
+    calibration = calibrate(split.val, logits, fpr)
+    counts = {name: int((split.fit.src == name).sum()) for name in sources}
+    meta: dict[str, Any] = {
+        "tap": recipe.tap,
+        "lora_scale": recipe.lora_scale,
+        "outputs": list(OUTPUTS),
+        "categories": calibration["thresholds"],
+        "default_threshold": min(calibration["thresholds"].values()),
+        "calibration": {"target_fpr": fpr, **calibration["report"]},
+        "hyperparameters": {**asdict(recipe), "dev_frac": 0.1},
+        "trained_on": counts,
+        "validated_on": sorted(set(split.val.src.tolist())),
+        "encoder": "all-MiniLM-L6-v2 (normalised text); layers below the tap shared",
+    }
+    return stored, meta
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,23 +209,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank", type=int, default=defaults.rank, help="LoRA rank; 0 = fine-tune the layers in full")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="learning rate of the layers")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--augment", type=float, default=defaults.augment_frac,
+                        help="share of training texts that also train obfuscated")
+    parser.add_argument("--fpr", type=float, default=0.05,
+                        help="false-positive rate on validation non-abusive texts that sets each category's threshold")
     parser.add_argument("--sources", nargs="+", default=list(TRAIN_SOURCES), choices=list(TRAINABLE))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    recipe = Recipe(tap=args.tap, rank=args.rank, lr=args.lr, epochs=args.epochs, seed=args.seed)
-    stored, meta, cache = train(recipe, args.sources)
+    recipe = Recipe(tap=args.tap, rank=args.rank, lr=args.lr, epochs=args.epochs, seed=args.seed,
+                    augment_frac=args.augment)
+    stored, meta = train(recipe, args.sources, args.fpr)
     meta["version"] = version_of(stored, recipe)
     meta["command"] = " ".join(["python -m models.toxicity.train", *(argv or [])])
-    meta["metrics"]["held_out"] = held_out_metrics(stored, recipe, meta["default_threshold"], cache)
     save_branch(stored, meta, args.out / WEIGHTS_FILE, args.out / META_FILE)
     size = (args.out / WEIGHTS_FILE).stat().st_size
-    print(f"wrote {args.out / WEIGHTS_FILE} ({size / 1024:.0f} KiB) and {META_FILE}: version {meta['version']}, "
-          f"threshold {meta['default_threshold']:.2f}")
-    for name, m in meta["metrics"]["held_out"].items():
-        print(f"  {name}: AUROC {m['auroc']:.4f}  F1 {m['f1']:.4f}")
+    print(f"wrote {args.out / WEIGHTS_FILE} ({size / 1024:.0f} KiB) and {META_FILE}: version {meta['version']}")
+    for name, t in meta["categories"].items():
+        print(f"  {name}: threshold {t:.3f}")
     return 0
 
 

@@ -59,8 +59,8 @@ def _batch(states: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def logits_of(branch: ToxicityBranch, states: Sequence[torch.Tensor], batch: int = 128) -> np.ndarray:
-    """Return (n, 2) logits of the branch on per-text tap states (batched by length)."""
-    out = np.zeros((len(states), 2), dtype=np.float32)
+    """Return (n, outputs) logits of the branch on per-text tap states (batched by length)."""
+    out = np.zeros((len(states), branch.head.out_features), dtype=np.float32)
     order = np.argsort([len(s) for s in states], kind="stable")
     with torch.inference_mode():
         for start in range(0, len(order), batch):
@@ -81,9 +81,9 @@ def _length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) ->
     return batches
 
 
-def train_branch(rows: Any, states: Sequence[torch.Tensor], recipe: Any, weights: np.ndarray, *,
+def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any, weights: np.ndarray, *,
                  progress: Callable[[str], None] | None = None) -> dict[str, torch.Tensor]:
-    """Train the branch on tap states with masked two-output BCE; return its stored tensors."""
+    """Train the branch on tap states with BCE masked to the labelled outputs (labels (n, k), -1 unknown)."""
     from transformers import AutoConfig
 
     from models.encoder import minilm_path
@@ -91,7 +91,7 @@ def train_branch(rows: Any, states: Sequence[torch.Tensor], recipe: Any, weights
 
     torch.manual_seed(recipe.seed)
     config = AutoConfig.from_pretrained(minilm_path())
-    branch = ToxicityBranch(config, recipe.tap)
+    branch = ToxicityBranch(config, recipe.tap, labels.shape[1])
     base = base_layer_state(minilm_path(), recipe.tap, config.num_hidden_layers)
     branch.load_state_dict(base, strict=False)  # the head stays freshly initialised
     if recipe.rank:
@@ -105,7 +105,7 @@ def train_branch(rows: Any, states: Sequence[torch.Tensor], recipe: Any, weights
     total = math.ceil(len(states) / recipe.batch_size) * recipe.epochs
     warmup = max(1, int(0.06 * total))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / total))
-    labels = torch.tensor(np.stack([rows.offensive, rows.hateful], axis=1), dtype=torch.float32)
+    targets = torch.tensor(labels, dtype=torch.float32)
     w = torch.tensor(weights, dtype=torch.float32)
     start = time.perf_counter()
     for epoch in range(recipe.epochs):
@@ -113,7 +113,7 @@ def train_branch(rows: Any, states: Sequence[torch.Tensor], recipe: Any, weights
         batches = _length_batches(lengths, recipe.batch_size, rng)
         for i, idx in enumerate(batches):
             logits = branch(*_batch([states[j] for j in idx]))
-            y = labels[idx]
+            y = targets[idx]
             known = (y >= 0).float()
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y.clamp(min=0), reduction="none")
             loss = ((loss * known).sum(1) * w[idx]).mean()

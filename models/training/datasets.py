@@ -55,6 +55,27 @@ def davidson() -> list[Example]:
         return [Example(r["tweet"], int(r["class"] != "2"), "davidson", r["class"]) for r in csv.DictReader(fh)]
 
 
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def dynahate() -> list[dict[str, str]]:
+    """Return DynaHate rows (dev + test splits of rounds 1-4) with their columns: text, label_int, round_base..."""
+    return _csv_rows(data_root() / "toxicity" / "dynahate" / "dynahate.csv")
+
+
+def counter_speech(lang: str | None = "en") -> list[dict[str, str]]:
+    """Return CONAN-family rows (hate_speech 1 / counter_narrative 0, `split` by group), optionally one language."""
+    rows = _csv_rows(data_root() / "toxicity" / "counter_speech" / "counter_speech.csv")
+    return [r for r in rows if lang is None or r["lang"] == lang]
+
+
+def hatemoji() -> list[dict[str, str]]:
+    """Return HatemojiBuild rows (emoji-based hate, label_gold 1/0, type, upstream split)."""
+    return _csv_rows(data_root() / "toxicity" / "hatemoji_build" / "hatemoji_build.csv")
+
+
 def toxigen() -> list[Example]:
     """Return ToxiGen prompt sentences with `label_hate` and the target group."""
     path = data_root() / "toxicity" / "toxigen_prompts" / "toxigen_prompt_sentences.csv"

@@ -15,7 +15,15 @@ from bot.domain import Post
 from bot.pipeline import BatchContext, Detector, Pipeline, Policy
 from models.normalize import normalize
 from models.toxicity.branch import ToxicityBranch, load_branch, merge_state, save_branch
-from models.toxicity.detector import META_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ToxicityDetector, combine, describe
+from models.toxicity.detector import (
+    META_FILE,
+    WEIGHTS_DIR,
+    WEIGHTS_FILE,
+    ToxicityDetector,
+    combine,
+    describe,
+    scale,
+)
 from models.toxicity.train import prf_at, source_weights
 from models.toxicity.train_lora import LoRALinear, add_lora, logits_of, stored_tensors
 from models.training.metrics import auroc
@@ -32,8 +40,11 @@ class _Branch:
     tap = 3
 
 
-def _toy_detector(threshold: float = 0.5) -> ToxicityDetector:
-    return ToxicityDetector(_Branch(), {"version": "toy", "default_threshold": threshold})
+TOY_THRESHOLDS = {"hate": 0.6, "harassment": 0.7, "threat": 0.5, "profanity": 0.8}
+
+
+def _toy_detector() -> ToxicityDetector:
+    return ToxicityDetector(_Branch(), {"version": "toy", "categories": TOY_THRESHOLDS})
 
 
 def _tiny_config() -> BertConfig:
@@ -47,39 +58,91 @@ def test_detector_satisfies_protocol() -> None:
     assert det.name == "toxicity" and det.needs_embedding and det.encoder_branch.name == "toxicity"
 
 
-def test_combine_is_noisy_or_of_the_two_heads() -> None:
+def test_combine_is_noisy_or_of_the_two_legacy_heads() -> None:
     logits = np.array([[0.0, 0.0], [10.0, -10.0], [-10.0, -10.0], [-10.0, 10.0]])
     np.testing.assert_allclose(combine(logits), [0.75, 1.0, 0.0, 1.0], atol=1e-4)
 
 
-def test_score_reads_the_branch_and_marks_empty_ineligible() -> None:
+def test_scale_maps_each_threshold_to_the_line_and_keeps_the_order() -> None:
+    p = np.linspace(0, 1, 101)
+    for t in (0.2, 0.5, 0.9):
+        s = scale(p, t)
+        assert s[0] == 0.0 and s[-1] == pytest.approx(1.0)
+        assert np.all(np.diff(s) > 0)
+        assert float(scale(t, t)) == pytest.approx(0.5)
+        assert np.all((s >= 0.5) == (p >= t))
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+def test_score_gives_categories_and_ignores_profanity_on_its_own() -> None:
     det = _toy_detector()
-    posts = [_post(0, "bad"), _post(1, "fine"), _post(2, "   ")]
-    ctx = BatchContext(texts=["bad", "fine", ""], embeddings=None,
-                       branches={"toxicity": np.array([[6.0, -6.0], [-6.0, -6.0], [6.0, 6.0]])})
-    out = det.score(posts, ctx)
-    assert out[0].score > 0.99 and out[1].score < 0.01
-    assert out[0].eligible and out[1].eligible
-    assert out[2].score == 0.0 and not out[2].eligible
-    assert out[0].evidence["summary"].startswith("abusive or insulting language (score 1.00")
-    assert out[0].evidence["offensive"] > 0.99 and out[0].evidence["hateful"] < 0.01
-    assert "no abusive language" in out[1].evidence["summary"]
+    texts = ["hate", "friendly swearing", "threat", "fine", "   "]
+    probs = [[0.9, 0.1, 0.05, 0.2], [0.05, 0.1, 0.01, 0.95], [0.2, 0.1, 0.8, 0.1], [0.01] * 4, [0.99] * 4]
+    ctx = BatchContext(texts=texts, embeddings=None,
+                       branches={"toxicity": np.array([[_logit(p) for p in row] for row in probs])})
+    out = det.score([_post(i, t) for i, t in enumerate(texts)], ctx)
+    assert set(out[0].categories) == {"hate", "harassment", "threat", "profanity"}
+    assert out[0].score >= 0.5 and out[0].evidence["summary"].startswith("hate aimed at a group")
+    assert out[1].score < 0.5 and out[1].categories["profanity"] > 0.5
+    assert out[1].evidence["summary"].startswith("profanity, not aimed at anyone")
+    assert out[2].score >= 0.5 and "threat of violence" in out[2].evidence["summary"]
+    assert out[3].score < 0.1 and "no abusive language" in out[3].evidence["summary"]
+    assert out[4].score == 0.0 and not out[4].eligible
 
 
-def test_score_requires_the_branch_output() -> None:
+def test_legacy_two_output_weights_score_one_abuse_category() -> None:
+    det = ToxicityDetector(_Branch(), {"version": "old", "default_threshold": 0.7})
+    assert det.categories == ("abuse",) and det.thresholds == {"abuse": 0.7}
+    ctx = BatchContext(texts=["x", "y"], embeddings=None, branches={"toxicity": np.array([[6.0, -6.0], [-6.0, -6.0]])})
+    out = det.score([_post(0, "x"), _post(1, "y")], ctx)
+    assert out[0].score >= 0.5 > out[1].score
+    assert "abusive or hateful" in out[0].evidence["summary"]
+
+
+def test_score_requires_the_branch_output_of_the_right_width() -> None:
     with pytest.raises(ValueError, match="branch"):
         _toy_detector().score([_post(0, "x")], BatchContext(texts=["x"], embeddings=None))
+    ctx = BatchContext(texts=["x"], embeddings=None, branches={"toxicity": np.zeros((1, 3))})
+    with pytest.raises(ValueError, match="3 outputs"):
+        _toy_detector().score([_post(0, "x")], ctx)
 
 
 @pytest.mark.parametrize(
-    ("score", "offensive", "hateful", "words"),
-    [(0.95, 0.9, 0.5, "abusive or insulting"), (0.95, 0.2, 0.94, "hateful"), (0.7, 0.7, 0.1, "likely abusive"),
-     (0.4, 0.4, 0.0, "borderline"), (0.1, 0.1, 0.0, "no abusive")],
+    ("scaled", "words"),
+    [({"hate": 0.9, "harassment": 0.2, "threat": 0.1, "profanity": 0.3}, "hate aimed at a group"),
+     ({"hate": 0.2, "harassment": 0.6, "threat": 0.1, "profanity": 0.9}, "likely harassment"),
+     ({"hate": 0.1, "harassment": 0.1, "threat": 0.1, "profanity": 0.7}, "profanity, not aimed"),
+     ({"hate": 0.3, "harassment": 0.1, "threat": 0.1, "profanity": 0.1}, "borderline"),
+     ({"hate": 0.1, "harassment": 0.1, "threat": 0.1, "profanity": 0.1}, "no abusive")],
 )
-def test_describe_bands(score: float, offensive: float, hateful: float, words: str) -> None:
-    text = describe(score, offensive, hateful, 0.6)
+def test_describe_names_the_category_in_words(scaled: dict[str, float], words: str) -> None:
+    text = describe(scaled, ["harassment", "hate", "threat"])
     assert text.startswith(words)
-    assert f"score {score:.2f}" in text and f"hateful {hateful:.2f}" in text
+    assert all(f"{c} {v:.2f}" in text for c, v in scaled.items())
+
+
+def _pipeline_outputs(det: ToxicityDetector, probs: list[list[float]], policy: Policy) -> list[tuple[str, ...]]:
+    """Run the pipeline's verdict step on detector outputs built from category probabilities."""
+    posts = [_post(i, f"text {i}") for i in range(len(probs))]
+    ctx = BatchContext(texts=[p.content for p in posts], embeddings=None,
+                       branches={"toxicity": np.array([[_logit(p) for p in row] for row in probs])})
+    pipe = Pipeline(_RecordingEncoder(), [det])
+    return [pipe.verdict(post, {"toxicity": out}, policy).flags for post, out in zip(posts, det.score(posts, ctx),
+                                                                                     strict=True)]
+
+
+def test_guild_policy_chooses_the_categories_that_open_cases() -> None:
+    det = _toy_detector()
+    probs = [[0.9, 0.1, 0.05, 0.2], [0.05, 0.1, 0.01, 0.95], [0.2, 0.1, 0.9, 0.1]]  # hate, profanity, threat
+    assert _pipeline_outputs(det, probs, Policy()) == [("toxicity",), (), ("toxicity",)]
+    swearing_counts = Policy(categories={"toxicity": frozenset({"hate", "harassment", "threat", "profanity"})})
+    assert _pipeline_outputs(det, probs, swearing_counts) == [("toxicity",), ("toxicity",), ("toxicity",)]
+    threats_only = Policy(categories={"toxicity": frozenset({"threat"})})
+    assert _pipeline_outputs(det, probs, threats_only) == [(), (), ("toxicity",)]
+    assert _pipeline_outputs(det, probs, Policy(thresholds={"toxicity": 1.01})) == [(), (), ()]
 
 
 class _RecordingEncoder:
@@ -282,7 +345,8 @@ def test_pipeline_batch_with_empty_and_huge_post(real: tuple[ToxicityDetector, o
 
 @pytest.mark.slow
 def test_training_learns_a_toy_task_from_tap_states(real: tuple[ToxicityDetector, object]) -> None:
-    from models.toxicity.train import Recipe, Rows, fit_branch, predict_logits
+    from models.toxicity.rows_data import Rows
+    from models.toxicity.train import Recipe, fit_branch, predict_logits
 
     _, encoder = real
     rude = [f"you are {a} {b}" for a in ("an idiot", "a moron", "a clown", "pathetic")
@@ -291,7 +355,8 @@ def test_training_learns_a_toy_task_from_tap_states(real: tuple[ToxicityDetector
             for b in ("", "gm", "great work", "!!")]
     texts = [normalize(t) for t in rude + kind] * 4
     y = np.array(([1] * len(rude) + [0] * len(kind)) * 4)
-    rows = Rows(texts, y, np.full(len(y), -1), np.full(len(y), "toy"))
+    labels = np.stack([y, np.full(len(y), -1), np.full(len(y), -1), y], axis=1)
+    rows = Rows(texts, labels, np.full(len(y), "toy"), np.full(len(y), ""))
     recipe = Recipe(tap=4, rank=4, epochs=3, lr=1e-3, head_lr=1e-2, batch_size=16)
     states = encoder.hidden_states(texts, recipe.tap)  # type: ignore[attr-defined]
     stored = fit_branch(rows, states, recipe)

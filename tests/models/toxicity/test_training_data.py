@@ -1,0 +1,111 @@
+"""Tests for the toxicity training data: label mapping, held-out sets, obfuscation, tap-state cache, calibration."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models.normalize import normalize
+from models.toxicity import rows_data
+from models.toxicity.augment_data import EDITS, augment, obfuscate
+from models.toxicity.rows_data import OUTPUTS, UNKNOWN, Rows, concat, make_rows
+from models.toxicity.train_cache import TapStates
+from models.toxicity.train_calibrate import calibrate, mean_fpr, threshold_for_fpr
+
+
+def test_training_mix_never_names_a_held_out_set() -> None:
+    held_out = {"dynahate_r4", "counter_speech_test", "counter_speech_val", "hatemoji_test", "hatemoji_dev",
+                "tweeteval_offensive_val", "tweeteval_hate_val", "davidson", "toxigen"}
+    assert not held_out & set(rows_data.TRAIN_SOURCES)
+    assert set(rows_data.VALIDATION_SOURCES) <= held_out
+    assert set(rows_data.TRAIN_SOURCES) | held_out <= set(rows_data.LOADERS)
+
+
+@pytest.mark.parametrize(
+    ("hateful", "kind", "threat"),
+    [(True, "threatening", 1), (True, "threateninglanguage", 1), (True, "derogation", 0),
+     (True, "notgiven", UNKNOWN), (False, "none", UNKNOWN)],
+)
+def test_threat_labels_come_from_the_hate_type(hateful: bool, kind: str, threat: int) -> None:
+    assert rows_data._hate_type_threat(hateful, kind) == threat
+
+
+@pytest.mark.parametrize(("text", "addressed"), [("@USER you are a clown", True), ("ur so dumb", True),
+                                                  ("this is fucking great", False), ("youth vote", False)])
+def test_harassment_needs_a_person_addressed(text: str, addressed: bool) -> None:
+    assert bool(rows_data._SECOND_PERSON.search(text)) is addressed
+
+
+def test_rows_normalise_subset_and_concat() -> None:
+    a = make_rows("a", ["y0u are an 1d10t", "hello"], [[1, 1, 0, 1], [0, 0, 0, 0]])
+    b = make_rows("b", ["x"], [[UNKNOWN, UNKNOWN, UNKNOWN, 1]], ["g"])
+    both = concat([a, b])
+    assert both.texts[0] == normalize("y0u are an 1d10t") and len(both) == 3
+    assert both.toxic.tolist() == [1, 0, 1] and both.label("threat").tolist() == [0, 0, UNKNOWN]
+    assert both.subset(both.src == "b").group.tolist() == ["g"]
+    assert both.labels.shape == (3, len(OUTPUTS))
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_every_edit_changes_the_word(edit: object) -> None:
+    rng = random.Random(0)
+    for word in ("immigrants", "idiot", "vermin", "stupid"):
+        assert edit(word, rng) != word  # type: ignore[operator]
+
+
+def test_obfuscate_is_seeded_and_leaves_short_words_alone() -> None:
+    text = "immigrants are vermin and should leave"
+    assert obfuscate(text, random.Random(3)) == obfuscate(text, random.Random(3))
+    assert obfuscate("a b c", random.Random(0)) == "a b c"
+    changed = [obfuscate(text, random.Random(s)) for s in range(20)]
+    assert sum(c != text for c in changed) == 20
+    copies = augment([text] * 100, 0.3, seed=1)
+    assert len(copies) == 30 and all(0 <= i < 100 for i, _ in copies)
+
+
+class _FakeEncoder:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def hidden_states(self, texts: list[str], tap: int) -> list[torch.Tensor]:
+        self.calls += 1
+        return [torch.full((len(t) % 5 + 1, 384), float(len(t)), dtype=torch.float16) for t in texts]
+
+
+def test_tap_states_are_stored_once_and_read_back(tmp_path: Path) -> None:
+    enc = _FakeEncoder()
+    texts = ["abc", "hello world", ""]
+    first = TapStates(3, enc, tmp_path).of("set", texts)
+    again = TapStates(3, enc, tmp_path).of("set", texts)  # a new run reads the file
+    assert enc.calls == 1
+    for x, y in zip(first, again, strict=True):
+        torch.testing.assert_close(x, y)
+    TapStates(3, enc, tmp_path).of("set", texts[:2])  # other texts, other file
+    assert enc.calls == 2 and len(list(tmp_path.glob("set-tap3-*.npz"))) == 2
+
+
+def test_threshold_for_fpr_holds_each_source_to_the_rate() -> None:
+    rng = np.random.default_rng(0)
+    p = np.r_[rng.uniform(0, 1, 1000), rng.uniform(0, 0.5, 1000)]
+    y = np.zeros(2000, dtype=int)
+    src = np.array(["hard"] * 1000 + ["easy"] * 1000)
+    t = threshold_for_fpr(p, y, src, 0.05)
+    assert mean_fpr(p, y, src, t) <= 0.05 < mean_fpr(p, y, src, t - 0.01)
+    assert (p[src == "hard"] >= t).mean() == pytest.approx(0.10, abs=0.02)  # the mean over sources is 5%
+
+
+def test_calibrate_reports_every_category_on_validation_rows() -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    labels = np.full((n, len(OUTPUTS)), UNKNOWN)
+    labels[:, 0] = rng.integers(0, 2, n)
+    logits = np.where(labels == 1, 2.0, -2.0) + rng.normal(0, 1, (n, len(OUTPUTS)))
+    val = Rows([""] * n, labels, np.array(["s"] * n), np.array([""] * n))
+    out = calibrate(val, logits, 0.05)
+    assert set(out["thresholds"]) == set(OUTPUTS)
+    hate = out["report"]["hate"]["sources"]["s"]
+    assert hate["fpr"] <= 0.05 and hate["recall"] > 0.5
