@@ -90,8 +90,9 @@ def describe(scaled: Mapping[str, float], case_categories: Sequence[str]) -> str
         text = f"borderline: some signs of {WORDS.get(top, top)}" if top else "borderline language"
     else:
         text = "no abusive language found"
-    parts = ", ".join(f"{c} {v:.2f}" for c, v in scaled.items())
-    return f"{text} ({parts}; 0.50 = a category's calibrated threshold)"
+    shown = top if top and (score >= LINE or scaled.get("profanity", 0.0) < LINE) else "profanity"
+    value = scaled.get(shown, 0.0) if shown else 0.0
+    return f"{text} ({shown} {value:.2f}; 0.50 = the category's calibrated threshold)" if shown else text
 
 
 class ToxicityDetector:

@@ -54,6 +54,7 @@ class Recipe:
     batch_size: int = 32
     seed: int = 0
     augment_frac: float = 0.25  # share of training texts that also train as an obfuscated copy
+    stage2_epochs: int = 0  # > 0: a second stage on the hard sets, interpolated with the first (train_stage2.py)
 
 
 def source_weights(y: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -131,12 +132,13 @@ def build_split(recipe: Recipe, sources: Sequence[str], cache: TapStates, dev_fr
     return Split(concat(fit_parts), fit_states, concat(val_parts), val_states)
 
 
-def fit_branch(rows: Rows, states: list[Any], recipe: Recipe, *,
-               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Train the branch on rows and return its stored tensors (LoRA factors, biases, norms, head)."""
+def fit_branch(rows: Rows, states: list[Any], recipe: Recipe, *, progress: Callable[[str], None] | None = None,
+               init: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train the branch on rows (from `init` if given) and return its stored tensors (LoRA, biases, norms, head)."""
     from models.toxicity.train_lora import train_branch
 
-    return train_branch(rows.labels, states, recipe, source_weights(rows.toxic, rows.src), progress=progress)
+    return train_branch(rows.labels, states, recipe, source_weights(rows.toxic, rows.src), progress=progress,
+                        init=init)
 
 
 def predict_logits(stored: dict[str, Any], recipe: Recipe, states: list[Any]) -> np.ndarray:
@@ -178,6 +180,11 @@ def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, fpr: float = 0
     split = build_split(recipe, sources, cache)
     log.info("training on %d rows (obfuscated copies included), validating on %d", len(split.fit), len(split.val))
     stored = fit_branch(split.fit, split.fit_states, recipe, progress=log.info)
+    stage2: dict[str, Any] = {}
+    if recipe.stage2_epochs:
+        from models.toxicity.train_stage2 import second_stage
+
+        stored, stage2 = second_stage(split, stored, recipe, recipe.stage2_epochs)
     logits = predict_logits(stored, recipe, split.val_states)
     calibration = calibrate(split.val, logits, fpr)
     counts = {name: int((split.fit.src == name).sum()) for name in sources}
@@ -190,6 +197,7 @@ def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, fpr: float = 0
         "calibration": {"target_fpr": fpr, **calibration["report"]},
         "hyperparameters": {**asdict(recipe), "dev_frac": 0.1},
         "trained_on": counts,
+        **({"stage2": stage2} if stage2 else {}),
         "validated_on": sorted(set(split.val.src.tolist())),
         "encoder": "all-MiniLM-L6-v2 (normalised text); layers below the tap shared",
     }
@@ -211,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--augment", type=float, default=defaults.augment_frac,
                         help="share of training texts that also train obfuscated")
+    parser.add_argument("--stage2-epochs", type=int, default=defaults.stage2_epochs,
+                        help="epochs of a second stage on the hard sets, interpolated with the first (0 = none)")
     parser.add_argument("--fpr", type=float, default=0.05,
                         help="false-positive rate on validation non-abusive texts that sets each category's threshold")
     parser.add_argument("--sources", nargs="+", default=list(TRAIN_SOURCES), choices=list(TRAINABLE))
@@ -220,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(min(2, torch.get_num_threads()))
     recipe = Recipe(tap=args.tap, rank=args.rank, lr=args.lr, epochs=args.epochs, seed=args.seed,
-                    augment_frac=args.augment)
+                    augment_frac=args.augment, stage2_epochs=args.stage2_epochs)
     stored, meta = train(recipe, args.sources, args.fpr)
     meta["version"] = version_of(stored, recipe)
     meta["command"] = " ".join(["python -m models.toxicity.train", *(argv or [])])

@@ -81,9 +81,24 @@ def _length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) ->
     return batches
 
 
+def load_trainable(branch: ToxicityBranch, stored: dict[str, torch.Tensor]) -> None:
+    """Copy stored tensors (as `stored_tensors` names them) into the branch's trainable parameters."""
+    params = {key.replace(".base.", "."): param for key, param in branch.named_parameters() if param.requires_grad}
+    missing = sorted(set(params) - set(stored))
+    if missing:
+        raise ValueError(f"stored tensors lack {missing[:3]}")
+    with torch.no_grad():
+        for key, param in params.items():
+            param.copy_(stored[key].float())
+
+
 def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any, weights: np.ndarray, *,
-                 progress: Callable[[str], None] | None = None) -> dict[str, torch.Tensor]:
-    """Train the branch on tap states with BCE masked to the labelled outputs (labels (n, k), -1 unknown)."""
+                 progress: Callable[[str], None] | None = None,
+                 init: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+    """Train the branch on tap states with BCE masked to the labelled outputs (labels (n, k), -1 unknown).
+
+    `init`: stored tensors of an earlier run (same recipe) to continue from, instead of the base layers.
+    """
     from transformers import AutoConfig
 
     from models.encoder import minilm_path
@@ -96,6 +111,8 @@ def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any
     branch.load_state_dict(base, strict=False)  # the head stays freshly initialised
     if recipe.rank:
         add_lora(branch.layers, recipe.rank, recipe.lora_scale, torch.Generator().manual_seed(recipe.seed))
+    if init is not None:
+        load_trainable(branch, init)
     branch.train()
     layer_params = [p for p in branch.layers.parameters() if p.requires_grad]
     opt = torch.optim.AdamW([{"params": layer_params, "lr": recipe.lr},

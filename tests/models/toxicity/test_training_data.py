@@ -109,3 +109,24 @@ def test_calibrate_reports_every_category_on_validation_rows() -> None:
     assert set(out["thresholds"]) == set(OUTPUTS)
     hate = out["report"]["hate"]["sources"]["s"]
     assert hate["fpr"] <= 0.05 and hate["recall"] > 0.5
+
+
+def test_interpolation_of_lora_factors_is_exact_in_the_merged_weights() -> None:
+    from models.toxicity.branch import merge_state
+    from models.toxicity.train_stage2 import interpolate
+
+    g = torch.Generator().manual_seed(0)
+    base = {"layers.0.q.weight": torch.randn(6, 5, generator=g)}
+
+    def stage() -> dict[str, torch.Tensor]:
+        return {"layers.0.q.lora_A": torch.randn(2, 5, generator=g), "layers.0.q.lora_B": torch.randn(6, 2, generator=g),
+                "layers.0.q.bias": torch.randn(6, generator=g), "head.weight": torch.randn(4, 6, generator=g)}
+
+    first, second = stage(), stage()
+    for alpha in (0.0, 0.3, 1.0):
+        mixed = merge_state(base, interpolate(first, second, alpha), 2.0)
+        one, two = merge_state(base, first, 2.0), merge_state(base, second, 2.0)
+        for key in mixed:
+            torch.testing.assert_close(mixed[key], alpha * two[key] + (1 - alpha) * one[key])
+    with pytest.raises(ValueError, match="different tensors"):
+        interpolate(first, {"head.weight": first["head.weight"]}, 0.5)
