@@ -56,6 +56,6 @@ def render(report: dict[str, Any]) -> str:
     for g, m in model["counter_speech_test"]["groups"].items():
         lines.append(f"{g:<16} {m['counter_narratives']:>6} {_fmt(m['flagged']):>8} {m['hate_speech']:>6} "
                      f"{_fmt(m['hate_caught']):>7}")
-    lines += ["", "acceptance: " + "; ".join(
-        f"{k} {_fmt(v)} ({'met' if met else 'NOT met'}, target {t})" for k, (v, t, met) in report["acceptance"].items())]
+    lines += ["", "acceptance: " + "; ".join(f"{k} {_fmt(v)} ({'met' if met else 'NOT met'}, target {t})"
+                                             for k, (v, t, met) in report["acceptance"].items())]
     return "\n".join(lines)

@@ -4,14 +4,14 @@ Outputs (categories): `hate` (hate or abuse aimed at a group, or at a person for
 (insults aimed at a person), `threat` (threats of violence) and `profanity` (offensive or profane language,
 also when friendly). A row trains only the outputs its source labels (UNKNOWN elsewhere):
 
-| source | hate | harassment | threat | profanity |
-|---|---|---|---|---|
-| DynaHate rounds 1-3 (round 4 held out) | label | - | 1 if type threatening, 0 other hate types | - |
-| counter-speech (CONAN family, English, `split` train) | role: hate speech 1, counter-narrative 0 | CN 0 | CN 0 | CN 0 |
-| HatemojiBuild (upstream train split) | label | - | 1 if threatening, 0 other hate types | - |
-| HatEval (TweetEval hate train) | label | - | - | - |
-| OLID (TweetEval offensive train) | 0 if not offensive | offensive and addressed to a person (second person) 1, not offensive 0 | 0 if not offensive | label |
-| identity templates (models/toxicity/identity_data.py) | label | neutral 0 | neutral 0 | neutral 0 |
+- DynaHate rounds 1-3 (round 4 held out): hate = label; threat = 1 if type threatening, 0 other hate types.
+- counter-speech (CONAN family, English, `split` train): hate = 1 for hate speech; a counter-narrative is 0
+  for every output.
+- HatemojiBuild (upstream train split): hate = label; threat as DynaHate (`threateninglanguage`).
+- HatEval (TweetEval hate train): hate = label.
+- OLID (TweetEval offensive train): profanity = label; an offensive tweet addressed to a person (second
+  person) is harassment 1; a tweet that is not offensive is 0 for every output.
+- identity templates (models/toxicity/identity_data.py): hate = label; neutral ones are 0 for every output.
 
 The harassment label is weak: OLID does not say whom an offensive tweet targets here, so an offensive tweet
 that speaks to someone ("you", "your") stands for an insult aimed at a person. Validation and test rows of

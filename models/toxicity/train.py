@@ -54,7 +54,7 @@ class Recipe:
     batch_size: int = 32
     seed: int = 0
     augment_frac: float = 0.25  # share of training texts that also train as an obfuscated copy
-    stage2_epochs: int = 0  # > 0: a second stage on the hard sets, interpolated with the first (train_stage2.py)
+    stage2_epochs: int = 0  # > 0: a second stage on the hard sets, interpolated (train_second_stage.py)
 
 
 def source_weights(y: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -171,18 +171,35 @@ def version_of(stored: dict[str, Any], recipe: Recipe) -> str:
     return f"toxicity-cat{len(OUTPUTS)}-ft{6 - recipe.tap}-{kind}-{digest.hexdigest()[:8]}"
 
 
+def load_stored(folder: Path) -> dict[str, Any]:
+    """Return the stored tensors of a weights folder (float32)."""
+    from safetensors import safe_open
+
+    from models.toxicity.detector import WEIGHTS_FILE
+
+    with safe_open(str(folder / WEIGHTS_FILE), "pt") as fh:
+        return {k: fh.get_tensor(k).float() for k in fh.keys()}  # noqa: SIM118
+
+
 def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, fpr: float = 0.05,
-          cache: TapStates | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Train on the sources' training share, calibrate per-category thresholds on validation; return tensors, meta."""
+          cache: TapStates | None = None, stage1: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train on the sources' training share, calibrate per-category thresholds on validation; return tensors, meta.
+
+    `stage1`: a weights folder written by this script with the same recipe and sources: its tensors stand in
+    for stage 1 (equal up to their float16 rounding), so that only stage 2 runs.
+    """
     from models.toxicity.train_calibrate import calibrate
 
     cache = cache or TapStates(recipe.tap)
     split = build_split(recipe, sources, cache)
     log.info("training on %d rows (obfuscated copies included), validating on %d", len(split.fit), len(split.val))
-    stored = fit_branch(split.fit, split.fit_states, recipe, progress=log.info)
+    if stage1 is not None:
+        stored = load_stored(stage1)
+    else:
+        stored = fit_branch(split.fit, split.fit_states, recipe, progress=log.info)
     stage2: dict[str, Any] = {}
     if recipe.stage2_epochs:
-        from models.toxicity.train_stage2 import second_stage
+        from models.toxicity.train_second_stage import second_stage
 
         stored, stage2 = second_stage(split, stored, recipe, recipe.stage2_epochs)
     logits = predict_logits(stored, recipe, split.val_states)
@@ -193,7 +210,7 @@ def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, fpr: float = 0
         "lora_scale": recipe.lora_scale,
         "outputs": list(OUTPUTS),
         "categories": calibration["thresholds"],
-        "default_threshold": min(calibration["thresholds"].values()),
+        "default_threshold": 0.5,  # on the scaled post score: each category's threshold maps to 0.5
         "calibration": {"target_fpr": fpr, **calibration["report"]},
         "hyperparameters": {**asdict(recipe), "dev_frac": 0.1},
         "trained_on": counts,
@@ -221,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of training texts that also train obfuscated")
     parser.add_argument("--stage2-epochs", type=int, default=defaults.stage2_epochs,
                         help="epochs of a second stage on the hard sets, interpolated with the first (0 = none)")
+    parser.add_argument("--stage1", type=Path, default=None,
+                        help="weights folder of an earlier run of the same recipe to use as stage 1 (skips it)")
     parser.add_argument("--fpr", type=float, default=0.05,
                         help="false-positive rate on validation non-abusive texts that sets each category's threshold")
     parser.add_argument("--sources", nargs="+", default=list(TRAIN_SOURCES), choices=list(TRAINABLE))
@@ -231,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(min(2, torch.get_num_threads()))
     recipe = Recipe(tap=args.tap, rank=args.rank, lr=args.lr, epochs=args.epochs, seed=args.seed,
                     augment_frac=args.augment, stage2_epochs=args.stage2_epochs)
-    stored, meta = train(recipe, args.sources, args.fpr)
+    stored, meta = train(recipe, args.sources, args.fpr, stage1=args.stage1)
     meta["version"] = version_of(stored, recipe)
     meta["command"] = " ".join(["python -m models.toxicity.train", *(argv or [])])
     save_branch(stored, meta, args.out / WEIGHTS_FILE, args.out / META_FILE)

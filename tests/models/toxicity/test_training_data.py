@@ -113,14 +113,14 @@ def test_calibrate_reports_every_category_on_validation_rows() -> None:
 
 def test_interpolation_of_lora_factors_is_exact_in_the_merged_weights() -> None:
     from models.toxicity.branch import merge_state
-    from models.toxicity.train_stage2 import interpolate
+    from models.toxicity.train_second_stage import interpolate
 
     g = torch.Generator().manual_seed(0)
     base = {"layers.0.q.weight": torch.randn(6, 5, generator=g)}
 
     def stage() -> dict[str, torch.Tensor]:
-        return {"layers.0.q.lora_A": torch.randn(2, 5, generator=g), "layers.0.q.lora_B": torch.randn(6, 2, generator=g),
-                "layers.0.q.bias": torch.randn(6, generator=g), "head.weight": torch.randn(4, 6, generator=g)}
+        return {"layers.0.q.lora_A": torch.randn(2, 5, generator=g),
+                "layers.0.q.lora_B": torch.randn(6, 2, generator=g), "layers.0.q.bias": torch.randn(6, generator=g), "head.weight": torch.randn(4, 6, generator=g)}
 
     first, second = stage(), stage()
     for alpha in (0.0, 0.3, 1.0):
