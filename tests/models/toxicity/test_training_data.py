@@ -120,7 +120,8 @@ def test_interpolation_of_lora_factors_is_exact_in_the_merged_weights() -> None:
 
     def stage() -> dict[str, torch.Tensor]:
         return {"layers.0.q.lora_A": torch.randn(2, 5, generator=g),
-                "layers.0.q.lora_B": torch.randn(6, 2, generator=g), "layers.0.q.bias": torch.randn(6, generator=g), "head.weight": torch.randn(4, 6, generator=g)}
+                "layers.0.q.lora_B": torch.randn(6, 2, generator=g),
+                "layers.0.q.bias": torch.randn(6, generator=g), "head.weight": torch.randn(4, 6, generator=g)}
 
     first, second = stage(), stage()
     for alpha in (0.0, 0.3, 1.0):
