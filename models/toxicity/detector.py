@@ -60,8 +60,11 @@ def scale(p: np.ndarray | float, threshold: float) -> np.ndarray:
 
 def category_thresholds(meta: Mapping[str, Any]) -> dict[str, float]:
     """Return category -> calibrated probability threshold from the weights' metadata."""
-    if "categories" in meta:
-        return {str(k): float(v) for k, v in meta["categories"].items()}
+    if "categories" in meta:  # in the order of the branch's outputs (the JSON object itself is sorted by name)
+        order = meta.get("outputs") or list(meta["categories"])
+        if set(order) != set(meta["categories"]):
+            raise ValueError(f"toxicity outputs {order} do not match the calibrated categories {list(meta['categories'])}")
+        return {str(k): float(meta["categories"][k]) for k in order}
     return {"abuse": float(meta.get("default_threshold", 0.5))}  # two-output weights from before categories
 
 

@@ -366,3 +366,15 @@ def test_training_learns_a_toy_task_from_tap_states(real: tuple[ToxicityDetector
     states = encoder.hidden_states(texts, recipe.tap)  # type: ignore[attr-defined]
     stored = fit_branch(rows, states, recipe)
     assert auroc(y, predict_logits(stored, recipe, states)[:, 0]) > 0.95
+
+
+def test_categories_follow_the_branch_outputs_not_the_sorted_json(tmp_path: Path) -> None:
+    meta = {"outputs": ["hate", "harassment", "threat", "profanity"], "categories": TOY_THRESHOLDS}
+    (tmp_path / "m.json").write_text(json.dumps(meta, sort_keys=True))  # as save_branch writes it
+    det = ToxicityDetector(_Branch(), json.loads((tmp_path / "m.json").read_text()))
+    assert det.categories == ("hate", "harassment", "threat", "profanity")
+    ctx = BatchContext(texts=["x"], embeddings=None, branches={"toxicity": np.array([[4.0, -4.0, -4.0, -4.0]])})
+    cats = det.score([_post(0, "x")], ctx)[0].categories
+    assert cats["hate"] > 0.5 > max(cats["harassment"], cats["threat"], cats["profanity"])
+    with pytest.raises(ValueError, match="do not match"):
+        ToxicityDetector(_Branch(), {**meta, "outputs": ["hate", "threat"]})

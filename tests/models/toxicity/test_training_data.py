@@ -88,21 +88,24 @@ def test_tap_states_are_stored_once_and_read_back(tmp_path: Path) -> None:
     assert enc.calls == 2 and len(list(tmp_path.glob("set-tap3-*.npz"))) == 2
 
 
-def test_threshold_for_fpr_holds_each_source_to_the_rate() -> None:
+def test_threshold_for_fpr_holds_the_sources_that_label_the_category_to_the_rate() -> None:
     rng = np.random.default_rng(0)
-    p = np.r_[rng.uniform(0, 1, 1000), rng.uniform(0, 0.5, 1000)]
-    y = np.zeros(2000, dtype=int)
-    src = np.array(["hard"] * 1000 + ["easy"] * 1000)
+    p = np.r_[rng.uniform(0, 1, 1000), rng.uniform(0, 0.5, 1000), np.full(50, 0.99), rng.uniform(0, 1, 300)]
+    y = np.r_[np.zeros(2000, dtype=int), np.ones(50, dtype=int), np.zeros(300, dtype=int)]
+    src = np.array(["hard"] * 1000 + ["easy"] * 1000 + ["hard", "easy"] * 25 + ["identity_templates"] * 300)
     t = threshold_for_fpr(p, y, src, 0.05)
     assert mean_fpr(p, y, src, t) <= 0.05 < mean_fpr(p, y, src, t - 0.01)
-    assert (p[src == "hard"] >= t).mean() == pytest.approx(0.10, abs=0.02)  # the mean over sources is 5%
+    assert (p[(src == "hard") & (y == 0)] >= t).mean() == pytest.approx(0.10, abs=0.02)  # the mean is 5%
+    only_easy_labels = np.where(src == "hard", UNKNOWN, y)  # "hard" no longer labels it: "easy" alone votes
+    assert threshold_for_fpr(p, only_easy_labels, src, 0.05) < t
+    with pytest.raises(ValueError, match="cannot calibrate"):  # no source with positives: no threshold at all
+        threshold_for_fpr(p, np.zeros_like(y), src, 0.05)
 
 
 def test_calibrate_reports_every_category_on_validation_rows() -> None:
     rng = np.random.default_rng(1)
     n = 400
-    labels = np.full((n, len(OUTPUTS)), UNKNOWN)
-    labels[:, 0] = rng.integers(0, 2, n)
+    labels = rng.integers(0, 2, (n, len(OUTPUTS)))
     logits = np.where(labels == 1, 2.0, -2.0) + rng.normal(0, 1, (n, len(OUTPUTS)))
     val = Rows([""] * n, labels, np.array(["s"] * n), np.array([""] * n))
     out = calibrate(val, logits, 0.05)
