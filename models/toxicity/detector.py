@@ -7,7 +7,8 @@ stated false-positive rate (toxicity.json, `categories`). Category scores are re
 it and 0.5 + 0.5 * (p - t) / (1 - t) above it. The post's score is the highest scaled score among the
 categories that open cases (by default hate, harassment and threats, not profanity on its own; a guild
 can choose, see bot/policy.py), so the detector's threshold is 0.5 and one guild threshold moves every
-category alike. Older two-output weights (offensive, hateful) score one category, `abuse`.
+category alike. Older two-output weights (offensive, hateful) score one category, `abuse`: the noisy-OR of
+the two, unscaled, with their own `default_threshold`.
 """
 
 from __future__ import annotations
@@ -78,24 +79,27 @@ def category_probabilities(logits: np.ndarray, categories: Sequence[str]) -> np.
     return _sigmoid(logits)
 
 
-def describe(scaled: Mapping[str, float], case_categories: Sequence[str]) -> str:
-    """Return a plain-words reading: the strongest category that opens cases, or profanity on its own."""
+def describe(scaled: Mapping[str, float], case_categories: Sequence[str], line: float = LINE) -> str:
+    """Return a plain-words reading: the strongest category that opens cases, or profanity on its own.
+
+    `scaled` holds category scores and `line` is the score at which they flag (0.5 on the common scale).
+    """
     cases = {c: v for c, v in scaled.items() if c in case_categories}
     top = max(cases, key=lambda c: cases[c]) if cases else None
     score = cases[top] if top else 0.0
-    if top and score >= 0.8:
+    if top and score >= line + 0.6 * (1 - line):
         text = WORDS.get(top, top)
-    elif top and score >= LINE:
+    elif top and score >= line:
         text = f"likely {WORDS.get(top, top)}"
-    elif scaled.get("profanity", 0.0) >= LINE:
+    elif scaled.get("profanity", 0.0) >= line:
         text = "profanity, not aimed at anyone (opens no case by default)"
-    elif score >= LINE / 2:
+    elif score >= line / 2:
         text = f"borderline: some signs of {WORDS.get(top, top)}" if top else "borderline language"
     else:
         text = "no abusive language found"
-    shown = top if top and (score >= LINE or scaled.get("profanity", 0.0) < LINE) else "profanity"
+    shown = top if top and (score >= line or scaled.get("profanity", 0.0) < line) else "profanity"
     value = scaled.get(shown, 0.0) if shown else 0.0
-    return f"{text} ({shown} {value:.2f}; 0.50 = the category's calibrated threshold)" if shown else text
+    return f"{text} ({shown} {value:.2f}; the category's threshold is {line:.2f})" if shown else text
 
 
 class ToxicityDetector:
@@ -103,7 +107,6 @@ class ToxicityDetector:
 
     name = "toxicity"
     needs_embedding = True
-    default_threshold = LINE
 
     def __init__(self, branch: Any, meta: dict[str, Any]) -> None:
         """Keep a loaded branch (see models.toxicity.branch) and its metadata; use `load` for shipped weights."""
@@ -113,6 +116,9 @@ class ToxicityDetector:
         self.thresholds = category_thresholds(meta)
         self.categories = tuple(self.thresholds)
         self.case_categories = frozenset(c for c in self.categories if c in CASE_CATEGORIES)
+        # Two-output weights keep their raw score and threshold, so a guild's saved threshold keeps its meaning.
+        self.legacy = "categories" not in meta
+        self.default_threshold = self.thresholds["abuse"] if self.legacy else LINE
 
     @classmethod
     def load(cls, weights_dir: Path | None = None, **opts: Any) -> ToxicityDetector:
@@ -131,6 +137,8 @@ class ToxicityDetector:
     def scaled(self, logits: np.ndarray) -> np.ndarray:
         """Return (n, categories) scores on the common scale (0.5 = each category's threshold)."""
         probs = category_probabilities(logits, self.categories)
+        if self.legacy:
+            return probs
         return np.stack([scale(probs[:, k], self.thresholds[c]) for k, c in enumerate(self.categories)], axis=1)
 
     def post_scores(self, scaled: np.ndarray, categories: frozenset[str] | None = None) -> np.ndarray:
@@ -164,6 +172,7 @@ class ToxicityDetector:
                 outputs.append(DetectorOutput(0.0, {"summary": "empty text"}, eligible=False))
                 continue
             cats = {c: round(float(v), 4) for c, v in zip(self.categories, row, strict=True)}
-            evidence = {"summary": describe(cats, sorted(self.case_categories)), "categories": cats}
+            evidence = {"summary": describe(cats, sorted(self.case_categories), self.default_threshold),
+                        "categories": cats}
             outputs.append(DetectorOutput(float(score), evidence, categories=cats))
         return outputs
