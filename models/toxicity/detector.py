@@ -64,7 +64,8 @@ def category_thresholds(meta: Mapping[str, Any]) -> dict[str, float]:
     if "categories" in meta:  # in the order of the branch's outputs (the JSON object itself is sorted by name)
         order = meta.get("outputs") or list(meta["categories"])
         if set(order) != set(meta["categories"]):
-            raise ValueError(f"toxicity outputs {order} do not match the calibrated categories {list(meta['categories'])}")
+            raise ValueError(f"toxicity outputs {order} do not match the calibrated categories "
+                             f"{list(meta['categories'])}")
         return {str(k): float(meta["categories"][k]) for k in order}
     return {"abuse": float(meta.get("default_threshold", 0.5))}  # two-output weights from before categories
 

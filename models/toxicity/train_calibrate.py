@@ -80,9 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     import logging
     from pathlib import Path
 
-    from models.toxicity.train import Recipe, dev_split, predict_logits, recipe_from
-    from models.toxicity.train import load_stored
     from models.toxicity.rows_data import LOADERS, VALIDATION_SOURCES, concat
+    from models.toxicity.train import Recipe, dev_split, load_stored, predict_logits, recipe_from
     from models.toxicity.train_cache import TapStates
 
     parser = argparse.ArgumentParser(prog="python -m models.toxicity.train_calibrate")
