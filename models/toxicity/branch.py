@@ -24,6 +24,8 @@ from safetensors.torch import save_file
 from transformers import AutoConfig
 from transformers.models.bert.modeling_bert import BertLayer
 
+from models.fast_bert import FastLayer, run_layers
+
 log = logging.getLogger(__name__)
 
 POOL_SCALE = 8.0  # the unit-norm pooled vector is scaled before the head (logit range)
@@ -49,13 +51,33 @@ class ToxicityBranch(torch.nn.Module):
             config._attn_implementation = "sdpa"  # as the encoder's own layers run
         self.layers = torch.nn.ModuleList(BertLayer(config) for _ in range(tap, config.num_hidden_layers))
         self.head = torch.nn.Linear(config.hidden_size, outputs)
+        self._heads = int(config.num_attention_heads)
+        self._fast: list[FastLayer] | None = None
+
+    def for_inference(self) -> ToxicityBranch:
+        """Freeze the current weights into the fused fast path (models/fast_bert.py) and switch to eval mode.
+
+        Only for weights that no longer change: the fused projections are a copy taken now.
+        """
+        self.eval()
+        self._fast = [FastLayer(layer, self._heads) for layer in self.layers]
+        return self
+
+    def train(self, mode: bool = True) -> ToxicityBranch:
+        """Switch modes; training drops the fast path (its fused copy would go stale)."""
+        if mode:
+            self._fast = None
+        return super().train(mode)
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Return (n, outputs) logits from the hidden states at the tap (n, width, 384) and the 0/1 mask (n, width)."""
-        ext = additive_mask(mask, hidden.dtype)
-        for layer in self.layers:
-            out = layer(hidden, attention_mask=ext)
-            hidden = out[0] if isinstance(out, tuple) else out
+        if self._fast is not None and not self.training:
+            hidden = run_layers(self._fast, hidden, mask)
+        else:
+            ext = additive_mask(mask, hidden.dtype)
+            for layer in self.layers:
+                out = layer(hidden, attention_mask=ext)
+                hidden = out[0] if isinstance(out, tuple) else out
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         return self.head(torch.nn.functional.normalize(pooled, dim=-1) * POOL_SCALE)
@@ -107,7 +129,7 @@ def merged_branch(stored: Mapping[str, torch.Tensor], tap: int, lora_scale: floa
     missing, unexpected = branch.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise ValueError(f"toxicity weights do not fit the branch: missing {missing}, unexpected {unexpected}")
-    return branch.eval()
+    return branch.for_inference()
 
 
 def load_branch(path: Path, meta: Mapping[str, Any], model_dir: Path) -> ToxicityBranch:

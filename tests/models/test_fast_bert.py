@@ -1,0 +1,66 @@
+"""The fused inference pass (models/fast_bert.py) computes what transformers' own BERT forward computes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import AutoModel, AutoTokenizer, BertConfig
+from transformers.models.bert.modeling_bert import BertLayer
+
+from models.encoder import minilm_path
+from models.fast_bert import FastBert, FastLayer
+from models.toxicity.branch import ToxicityBranch
+
+pytestmark = pytest.mark.slow
+
+TEXTS = ["gm", "vote yes on AIP-41 before the snapshot closes", "Treasury diversification " * 30, "🙏 perfect",
+         "you absolute clown, every proposal you vote no"]
+
+
+@pytest.fixture(scope="module")
+def minilm():  # noqa: ANN201
+    path = minilm_path()
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+
+def _batch(tokenizer, texts):  # noqa: ANN001, ANN202
+    enc = tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    return enc["input_ids"], enc["attention_mask"]
+
+
+def test_fast_pass_matches_transformers_on_real_tokens(minilm) -> None:  # noqa: ANN001
+    tokenizer, model = minilm
+    ids, mask = _batch(tokenizer, TEXTS)
+    assert (mask == 0).any()  # the batch is padded: the mask matters
+    with torch.inference_mode():
+        ref = model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids),
+                    output_hidden_states=True)
+        last, at = FastBert(model)(ids, mask, taps=[3, 4])
+    real = mask.bool()
+    assert set(at) == {3, 4}
+    assert torch.allclose(last[real], ref.last_hidden_state[real], atol=1e-4)
+    for tap in (3, 4):
+        assert torch.allclose(at[tap][real], ref.hidden_states[tap][real], atol=1e-4)
+    # and not trivially: a different mask changes the real tokens' states
+    other, _ = FastBert(model)(ids, torch.ones_like(mask))
+    assert not torch.allclose(other[real], last[real], atol=1e-3)
+
+
+def test_toxicity_branch_fast_path_matches_its_bert_layers(minilm) -> None:  # noqa: ANN001
+    tokenizer, model = minilm
+    torch.manual_seed(0)
+    branch = ToxicityBranch(model.config, tap=4, outputs=4).eval()
+    ids, mask = _batch(tokenizer, TEXTS)
+    with torch.inference_mode():
+        _, at = FastBert(model)(ids, mask, taps=[4])
+        slow = branch(at[4], mask)
+        fast = branch.for_inference()(at[4], mask)
+    assert torch.allclose(slow, fast, atol=1e-4)
+    branch.train()  # training again: the fused copy would go stale, so the fast path is dropped
+    assert branch._fast is None
+
+
+def test_unsupported_layers_are_refused_with_a_reason() -> None:
+    layer = BertLayer(BertConfig(hidden_size=64, num_attention_heads=4, intermediate_size=128, hidden_act="relu"))
+    with pytest.raises(ValueError, match="only exact GELU"):
+        FastLayer(layer, 4)
