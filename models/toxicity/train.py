@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 class Recipe:
     """Hyperparameters of the toxicity branch."""
 
-    tap: int = 3  # layers tap..5 are fine-tuned; 0..tap-1 are the shared encoder's
+    tap: int = 4  # layers tap..5 are fine-tuned; 0..tap-1 are the shared encoder's
     rank: int = 32  # LoRA rank; 0 = fine-tune the layers in full
     lora_scale: float = 2.0
     lr: float = 5e-4

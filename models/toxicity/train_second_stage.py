@@ -23,7 +23,7 @@ from models.training.metrics import auroc
 
 log = logging.getLogger(__name__)
 
-HARD_SOURCES = ("dynahate_r123", "counter_speech_train", "hatemoji_train")
+HARD_SOURCES = ("dynahate_r123", "counter_speech_train")
 ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 

@@ -34,10 +34,19 @@ def test_threat_labels_come_from_the_hate_type(hateful: bool, kind: str, threat:
     assert rows_data._hate_type_threat(hateful, kind) == threat
 
 
-@pytest.mark.parametrize(("text", "addressed"), [("@USER you are a clown", True), ("ur so dumb", True),
-                                                  ("this is fucking great", False), ("youth vote", False)])
-def test_harassment_needs_a_person_addressed(text: str, addressed: bool) -> None:
-    assert bool(rows_data._SECOND_PERSON.search(text)) is addressed
+@pytest.mark.parametrize(("text", "harassment"), [("@USER you are a clown", 1), ("ur so dumb", 1),
+                                                    ("still think he's a clown", 1), ("this is fucking great", UNKNOWN),
+                                                    ("youth vote is shit", UNKNOWN)])
+def test_offensive_tweets_are_harassment_only_when_a_person_is_named(text: str, harassment: int) -> None:
+    # an offensive tweet without a person in it is not a harassment negative: OLID does not say whom it targets
+    labels = rows_data._olid_labels(text, offensive=True)
+    assert labels[rows_data.HARASSMENT] == harassment and labels[rows_data.PROFANITY] == 1
+    assert rows_data._olid_labels(text, offensive=False) == [0, 0, 0, 0]
+
+
+def test_emoji_set_is_not_trained_on() -> None:
+    # MiniLM reads most emoji as [UNK]: training on HatemojiBuild taught a model that emoji mean hate
+    assert not any(name.startswith("hatemoji") for name in rows_data.TRAIN_SOURCES)
 
 
 def test_rows_normalise_subset_and_concat() -> None:
