@@ -37,8 +37,8 @@ from models.training import datasets
 OUTPUTS = ("hate", "harassment", "threat", "profanity")
 HATE, HARASSMENT, THREAT, PROFANITY = range(len(OUTPUTS))
 UNKNOWN = -1  # the data set does not label this output
-_PERSON = re.compile(r"\b(you|your|youre|you're|yourself|u|ur|ya|he|hes|he's|him|his|she|shes|she's|her)\b",
-                     re.IGNORECASE)
+_PERSON = re.compile(r"\b(you|your|youre|you're|yourself|u|ur|ya|he|hes|he's|him|his|she|shes|she's|her"
+                     r"|they|theyre|they're|them|their|these|those)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,8 +75,9 @@ def _scores(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
     return det.predict(pipeline.encoder, [normalize(t) for t in texts])
 
 
-KNOWN_MISSES = ("measured with toxicity-cat4-ft3-lora32-9680689f (see the model card): the harassment label is weak "
-                "(OLID tweets addressed to someone) and threats have few training rows")
+KNOWN_MISSES = ("measured with toxicity-cat4-ft2-lora32-9a42dcf8 (see the model card): the threat twin "
+                "('I hope someone beats you to death') scores 0.10; threats have few training rows (DynaHate's "
+                "'threatening' type only)")
 
 
 @pytest.mark.parametrize("pairs", [COUNTER_SPEECH, NEGATION, FRIENDLY_PROFANITY],
@@ -108,8 +109,9 @@ def test_profane_insults_open_cases_only_where_the_guild_asks_for_profanity(pipe
     assert not any(_flags(pipeline, profane, none))
 
 
-# Inner spaces and doubled/swapped letters inside the key word are not learnt well enough yet (model card).
-HARD_OBFUSCATIONS = ["immig rants are vermin", "you are a worthless iidot"]
+# Inner spaces and doubled/swapped letters inside the key word are not learnt well enough yet (model card):
+# 0.31, 0.42 and 0.37 against 0.87 and 0.92 for the plain forms, measured with toxicity-cat4-ft2-lora32-9a42dcf8.
+HARD_OBFUSCATIONS = ["immig rants are vermin", "immigarnts are vermin", "you are a worthless iidot"]
 
 
 @pytest.mark.parametrize(("plain", "variant"), [
