@@ -1,8 +1,9 @@
 """The labelled sets the toxicity branch trains and is evaluated on, as rows with one label per output.
 
 Outputs (categories): `hate` (hate or abuse aimed at a group, or at a person for who they are), `harassment`
-(insults aimed at a person), `threat` (threats of violence) and `profanity` (offensive or profane language,
-also when friendly). A row trains only the outputs its source labels (UNKNOWN elsewhere):
+(insults aimed at a person, or at a group for what it does rather than who it is), `threat` (threats of
+violence) and `profanity` (offensive or profane language, also when friendly). A row trains only the outputs
+its source labels (UNKNOWN elsewhere):
 
 - DynaHate rounds 1-3 (round 4 held out): hate = label; threat = 1 if type threatening, 0 other hate types.
 - counter-speech (CONAN family, English, `split` train): hate = 1 for hate speech; a counter-narrative is 0
@@ -11,16 +12,16 @@ also when friendly). A row trains only the outputs its source labels (UNKNOWN el
   training mix: MiniLM's vocabulary reads most emoji as [UNK], so a model trained on it learnt that emoji
   mean hate (it flagged "👍 no rush" as a threat) and still scored 0.55 AUROC on its test split.
 - HatEval (TweetEval hate train): hate = label.
-- OLID (TweetEval offensive train): profanity = label; an offensive tweet addressed to or about a person
-  (second person, or he/she/him/her) is harassment 1, any other offensive tweet is harassment UNKNOWN (OLID
-  does not say whether it targets someone); a tweet that is not offensive is 0 for every output.
+- OLID (TweetEval offensive train): profanity = label; an offensive tweet addressed to or about someone
+  (second person, he/she/him/her, or they/them/these/those for a group) is harassment 1, any other
+  offensive tweet is harassment UNKNOWN; a tweet that is not offensive is 0 for every output.
 - identity templates (models/toxicity/identity_data.py): hate = label; neutral ones are 0 for every output.
 
 The harassment label is weak: OLID does not say whom an offensive tweet targets here, so an offensive tweet
-that speaks to or of someone ("you", "your", "he", "her") stands for an insult aimed at a person. An
-offensive tweet without such a word is not a negative: marking it 0 taught an earlier model that "greedy
-idiot" said of a third party is not harassment. Validation and test rows of
-every source are named separately, so nothing held out can enter a training mix by accident.
+that speaks to or of someone ("you", "he", "her", "they") stands for an insult aimed at a person or a group.
+An offensive tweet without such a word is not a negative: marking it 0 taught an earlier model that "greedy
+idiot" said of a third party is not harassment. Validation and test rows of every source are named
+separately, so nothing held out can enter a training mix by accident.
 """
 
 from __future__ import annotations

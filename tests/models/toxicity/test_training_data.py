@@ -35,7 +35,8 @@ def test_threat_labels_come_from_the_hate_type(hateful: bool, kind: str, threat:
 
 
 @pytest.mark.parametrize(("text", "harassment"), [("@USER you are a clown", 1), ("ur so dumb", 1),
-                                                    ("still think he's a clown", 1), ("this is fucking great", UNKNOWN),
+                                                    ("still think he's a clown", 1), ("they are all clowns", 1),
+                                                    ("this is fucking great", UNKNOWN),
                                                     ("youth vote is shit", UNKNOWN)])
 def test_offensive_tweets_are_harassment_only_when_a_person_is_named(text: str, harassment: int) -> None:
     # an offensive tweet without a person in it is not a harassment negative: OLID does not say whom it targets
