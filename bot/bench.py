@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.bench_checks import int8_check, lm_check, time_copy_flood, time_flood
+from bot.bench_checks import fused_check, int8_check, lm_check, time_copy_flood, time_flood
 from bot.domain import Post
 from bot.loader import load_pipeline
 from bot.pipeline import Pipeline
@@ -140,7 +140,8 @@ def paired_rounds(settings: Settings, texts: list[str], batch: int, rounds: int)
     for i in range(rounds):
         reference = time_bert_reference(texts, 32)["messages_per_s"]
         pipeline = load_pipeline(settings)
-        whole = time_whole(pipeline, make_posts(texts, start=datetime(2026, 11, 25 + i, tzinfo=UTC)), batch)
+        start = datetime(2026, 11, 25, tzinfo=UTC) + timedelta(days=i)  # each round its own stretch of time
+        whole = time_whole(pipeline, make_posts(texts, start=start), batch)
         del pipeline
         out.append({"pipeline_messages_per_s": whole, "reference_messages_per_s": reference,
                     "ratio": round(whole / reference, 2)})
@@ -303,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--lm", action="store_true", help="only time the SmolLM2 features against the encoder")
     parser.add_argument("--int8", action="store_true", help="only compare the encoder with an int8 copy")
+    parser.add_argument("--fused", action="store_true",
+                        help="only time the encoder's fused pass against transformers' forward, alternately")
     parser.add_argument("--scan", type=int, metavar="N", help="only time `govmod scan` of N synthetic posts")
     parser.add_argument("--startup", action="store_true", help="only time start-up: connect, models ready")
     parser.add_argument("--copy-flood", type=int, metavar="N",
@@ -326,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.int8:
         print(json.dumps(int8_check(message_mix(args.messages)), indent=2))
+        return 0
+    if args.fused:
+        print(json.dumps(fused_check(message_mix(args.messages), max(1, args.rounds)), indent=2))
         return 0
     if args.scan:
         out = time_scan(args.scan)

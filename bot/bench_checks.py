@@ -121,6 +121,28 @@ def int8_check(texts: list[str]) -> dict[str, Any]:
             "cosine_mean": round(float(cosine.mean()), 4), "cosine_min": round(float(cosine.min()), 4)}
 
 
+def fused_check(texts: list[str], rounds: int = 3) -> dict[str, Any]:
+    """Time the encoder's fused pass against transformers' own forward, alternately in one process."""
+    import numpy as np
+
+    from models.encoder import Encoder
+    from models.normalize import normalize
+
+    normalised = [normalize(t) for t in texts]
+    enc = Encoder(cache_size=0)
+    fast = enc.fast
+    rates: dict[str, list[float]] = {"transformers": [], "fused": []}
+    vectors = {}
+    for _ in range(rounds):
+        for name in rates:
+            enc.fast = fast if name == "fused" else None
+            started = time.perf_counter()
+            vectors[name] = enc.encode(normalised)
+            rates[name].append(round(len(texts) / (time.perf_counter() - started), 1))
+    return {"texts": len(texts), **{f"{k}_texts_per_s": v for k, v in rates.items()},
+            "max_abs_difference": float(np.abs(vectors["fused"] - vectors["transformers"]).max())}
+
+
 def lm_check(texts: list[str]) -> dict[str, Any]:
     """Time the SmolLM2 feature pass (not in the default pipeline) against the shared encoder."""
     from models.ai_text.lm_features import LmScorer

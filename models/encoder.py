@@ -137,7 +137,7 @@ class Encoder:
         """Group text indices by token length under a padded-token budget (short texts in big batches)."""
         order = np.argsort(lengths, kind="stable")
         # padded tokens per forward pass: 64 texts of 64 tokens, or 16 of 256 (at batch_size 32; on two cores
-        # this ran about 10% faster than half the budget, and padding costs more with larger ones)
+        # larger matrix products ran faster than half this budget, and padding costs more with larger ones)
         budget = self.batch_size * 128
         batches: list[np.ndarray] = []
         start = 0

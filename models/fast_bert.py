@@ -1,11 +1,12 @@
 """An inference-only forward pass over a BERT model's own weights, with the query/key/value projections fused.
 
 The shared pass spends most of its time in the linear layers of MiniLM (hidden size 384). Three 384x384
-projections run as one 384x1152 matrix product here, which a CPU does markedly faster than three small ones,
-and the pass skips the generic per-layer plumbing of `transformers` (output capture, checkpointing hooks,
-dropout modules that do nothing in eval mode). The arithmetic is BERT's: embeddings + layer norm, then per layer
-scaled-dot-product attention over the unpadded keys, output projection + residual + layer norm, GELU feed-forward
-+ residual + layer norm. `tests/models/test_fast_bert.py` checks it against `transformers`' own forward.
+projections run as one 384x1152 matrix product here, which a CPU does faster than three small ones
+(`govmod bench --fused` times the two), and the pass skips the generic per-layer plumbing of `transformers`
+(output capture, checkpointing hooks, dropout modules that do nothing in eval mode). The arithmetic is
+BERT's: embeddings + layer norm, then per layer scaled-dot-product attention over the unpadded keys, output
+projection + residual + layer norm, GELU feed-forward + residual + layer norm.
+`tests/models/test_fast_bert.py` checks it against `transformers`' own forward.
 
 No weights are copied except the fused projection (3 x 384 x 384 floats per layer); the layers read the
 model's parameters, so a fine-tuned copy of some layers (the toxicity branch) is wrapped the same way.
