@@ -104,8 +104,8 @@ def int8_check(texts: list[str]) -> dict[str, Any]:
     from models.normalize import normalize
 
     normalised = [normalize(t) for t in texts]
-    fp32 = Encoder(cache_size=0)
-    int8 = Encoder(cache_size=0)
+    fp32 = Encoder(cache_size=0, precision="float32")
+    int8 = Encoder(cache_size=0, precision="float32")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated but still works in 2.13
         int8.model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32.model), {torch.nn.Linear},
@@ -122,25 +122,40 @@ def int8_check(texts: list[str]) -> dict[str, Any]:
 
 
 def fused_check(texts: list[str], rounds: int = 3) -> dict[str, Any]:
-    """Time the encoder's fused pass against transformers' own forward, alternately in one process."""
+    """Time the encoder's fused pass (float32 and bfloat16 products) against transformers' own forward.
+
+    The three run alternately in one process, `rounds` times each, so machine drift hits them alike. The
+    bfloat16 pass is timed even where the CPU emulates it (`native_bfloat16` says which).
+    """
     import numpy as np
 
     from models.encoder import Encoder
+    from models.fast_bert import FastBert, native_bf16
     from models.normalize import normalize
 
     normalised = [normalize(t) for t in texts]
-    enc = Encoder(cache_size=0)
-    fast = enc.fast
-    rates: dict[str, list[float]] = {"transformers": [], "fused": []}
+    enc = Encoder(cache_size=0, precision="float32")
+    passes = {"transformers": None, "fused": enc.fast, "fused_bfloat16": FastBert(enc.model, torch_bf16())}
+    rates: dict[str, list[float]] = {name: [] for name in passes}
     vectors = {}
     for _ in range(rounds):
-        for name in rates:
-            enc.fast = fast if name == "fused" else None
+        for name, fast in passes.items():
+            enc.fast = fast
             started = time.perf_counter()
             vectors[name] = enc.encode(normalised)
             rates[name].append(round(len(texts) / (time.perf_counter() - started), 1))
-    return {"texts": len(texts), **{f"{k}_texts_per_s": v for k, v in rates.items()},
-            "max_abs_difference": float(np.abs(vectors["fused"] - vectors["transformers"]).max())}
+    cosine = np.sum(vectors["fused_bfloat16"] * vectors["transformers"], axis=1)
+    return {"texts": len(texts), "native_bfloat16": native_bf16(), **{f"{k}_texts_per_s": v for k, v in rates.items()},
+            "max_abs_difference": float(np.abs(vectors["fused"] - vectors["transformers"]).max()),
+            "bfloat16_max_abs_difference": float(np.abs(vectors["fused_bfloat16"] - vectors["transformers"]).max()),
+            "bfloat16_cosine_min": round(float(cosine.min()), 6)}
+
+
+def torch_bf16() -> Any:
+    """Return torch.bfloat16 (torch is imported only when a check runs)."""
+    import torch
+
+    return torch.bfloat16
 
 
 def lm_check(texts: list[str]) -> dict[str, Any]:

@@ -47,6 +47,8 @@ def load_pipeline(settings: Settings, detectors: list[str] | None = None) -> Pip
     configure_torch(settings.models.torch_threads)
     names = detectors if detectors is not None else settings.models.detectors
     loaded = [load_detector(n, settings.models.weights_dir) for n in names]
-    encoder = Encoder(batch_size=settings.models.batch_size) if any(d.needs_embedding for d in loaded) else None
+    encoder = None
+    if any(d.needs_embedding for d in loaded):
+        encoder = Encoder(batch_size=settings.models.batch_size, precision=settings.models.precision)
     log.info("pipeline ready: %s", ", ".join(d.name for d in loaded))
     return Pipeline(encoder, loaded)

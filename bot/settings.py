@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,9 @@ class ModelSettings(BaseModel):
     detectors: list[str] = Field(default_factory=lambda: list(NAMES))  # every detector of the registry
     torch_threads: int = 2  # intra-op threads; the machines this targets have two cores
     batch_size: int = 32
+    # matrix products of the encoder: bfloat16 where the CPU has bfloat16 matrix units (AMX, AVX512-BF16), else
+    # float32; or pin "float32" / "bfloat16" (README, Speed)
+    precision: Literal["auto", "float32", "bfloat16"] = "auto"
 
 
 class PipelineSettings(BaseModel):

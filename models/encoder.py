@@ -56,32 +56,45 @@ class Encoder:
         batch_size: int = 32,
         max_length: int = 256,
         cache_size: int = 4096,
+        precision: str = "auto",
     ) -> None:
-        """Load the tokenizer and model once, in eval mode."""
+        """Load the tokenizer and model once, in eval mode.
+
+        precision: 'float32', 'bfloat16' or 'auto' (bfloat16 where the CPU has bfloat16 matrix units); the
+        precision of the matrix products in the inference pass (models/fast_bert.py). Training code that
+        caches features passes 'float32', so its caches do not depend on the machine.
+        """
         import torch
         from transformers import AutoModel, AutoTokenizer
+
+        from models.fast_bert import FastBert, precision_name, resolve_precision
 
         path = model_dir or minilm_path()
         self._torch = torch
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path)
         self.model.eval()
-        from models.fast_bert import FastBert
-
+        self.compute_dtype = resolve_precision(precision)
+        self.precision = precision_name(self.compute_dtype)
+        if self.precision != "float32":  # verdicts record which arithmetic scored them
+            self.version = f"{type(self).version}@{self.precision}"
         # the same arithmetic as self.model's forward, faster (fused projections); None = run self.model
-        self.fast: FastBert | None = FastBert(self.model)
+        self.fast: FastBert | None = FastBert(self.model, self.compute_dtype)
         self.batch_size = batch_size
         self.max_length = max_length
         self.branches: dict[str, Branch] = {}
         self._cache: OrderedDict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = OrderedDict()
         self._cache_size = cache_size
-        log.info("encoder loaded from %s", path)
+        log.info("encoder loaded from %s (matrix products in %s)", path, self.precision)
 
     def add_branch(self, branch: Branch) -> None:
         """Run `branch` on every later pass, from the hidden states at the input of layer branch.tap."""
         layers = int(self.model.config.num_hidden_layers)
         if not 0 < branch.tap < layers:
             raise ValueError(f"branch {branch.name!r}: tap must be between 1 and {layers - 1}, got {branch.tap}")
+        adopt = getattr(branch, "adopt_precision", None)
+        if adopt is not None:
+            adopt(self.compute_dtype)  # a branch with its own fast path runs at the encoder's precision
         self.branches[branch.name] = branch
         self._cache.clear()  # cached rows lack the new branch's output
 

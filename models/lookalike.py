@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from models.normalize import LEET, fold_confusables, strip_invisible
 
@@ -23,6 +24,7 @@ def fold_name(text: str) -> str:
     return fold_confusables(strip_invisible(text)).lower()
 
 
+@lru_cache(maxsize=65536)  # pure; the same brand and allow-list names are compared with every link
 def skeleton(text: str) -> str:
     """Return the compact look-alike form: folded, leet mapped, i/l merged, separators and repeats removed."""
     folded = fold_name(text).translate(_LEET)

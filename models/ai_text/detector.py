@@ -163,6 +163,7 @@ class AiTextDetector:
     def __init__(self, head: AiTextHead, meta: dict[str, Any]) -> None:
         """Keep a loaded head and its metadata; use `load` in production."""
         self.head = head
+        self.embedding_columns = sum(n.startswith("emb") for n in head.names)  # the head's leading inputs
         self.meta = meta
         self.version = str(meta.get("version", "ai_text-dev"))
         self.default_threshold = float(meta["default_threshold"])
@@ -204,14 +205,16 @@ class AiTextDetector:
 
     def message_logits(self, texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (length-calibrated log-odds, per-feature contributions) for a batch."""
-        contrib = self.head.contributions(self.features(texts, embeddings))
-        words = [word_count(t) for t in texts]
+        return self._logits_of(self.features(texts, embeddings), [word_count(t) for t in texts])
+
+    def _logits_of(self, features: np.ndarray, words: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        contrib = self.head.contributions(features)
         raw = contrib.sum(1) + self.head.intercept
         return calibrate_logits(raw, words, self.bucket_logits, self.threshold_logit), contrib
 
     def signals(self, contrib: np.ndarray, x_std: np.ndarray, *, toward_ai: bool, k: int) -> list[str]:
         """Return up to k plain-word signals pushing toward (or away from) LLM-written text."""
-        n_emb = sum(n.startswith("emb") for n in self.head.names)
+        n_emb = self.embedding_columns
         items: list[tuple[float, str]] = []
         sign = 1.0 if toward_ai else -1.0
         emb = float(contrib[:n_emb].sum()) * sign
@@ -272,25 +275,27 @@ class AiTextDetector:
             return []
         if ctx.embeddings is None:
             raise ValueError("ai_generated needs the shared embeddings (needs_embedding=True)")
-        logits, contrib = self.message_logits(ctx.texts, ctx.embeddings)
-        x_std = (self.features(ctx.texts, ctx.embeddings) - self.head.mean) / self.head.scale
-        long = self._long_results(posts, ctx)
+        features = self.features(ctx.texts, ctx.embeddings)  # once per batch: the style pass is pure Python
+        words = [word_count(t) for t in ctx.texts]
+        logits, contrib = self._logits_of(features, words)
+        x_std = (features - self.head.mean) / self.head.scale
+        long = self._long_results(posts, ctx, words)
         outputs = []
         for i, post in enumerate(posts):
             res = long.get(i)
             logit = float(logits[i]) if res is None else res.logit - self.long_threshold_logit + self.threshold_logit
-            outputs.append(self._one(post, ctx.texts[i], logit, contrib[i], x_std[i], res))
+            outputs.append(self._one(post, ctx.texts[i], logit, contrib[i], x_std[i], res, words[i]))
         return outputs
 
-    def _long_results(self, posts: Sequence[Post], ctx: BatchContext) -> dict[int, LongResult]:
+    def _long_results(self, posts: Sequence[Post], ctx: BatchContext, words: Sequence[int]) -> dict[int, LongResult]:
         """Score the batch's long posts with the long-form path (windows embedded through ctx.encode)."""
-        idx = [i for i, t in enumerate(ctx.texts) if word_count(t) >= LONG_PATH_WORDS]
+        idx = [i for i, n in enumerate(words) if n >= LONG_PATH_WORDS]
         if self.long is None or not idx or ctx.embeddings is None:
             return {}
         results = self.long.score([ctx.texts[i] for i in idx], [posts[i].scoring_text for i in idx],
                                   ctx.embeddings[idx], ctx.encode, self.long_threshold_logit - CASCADE_MARGIN)
         if self.lm is not None:
-            gated = self.lm.gated([word_count(ctx.texts[i]) for i in idx], results, self.long_threshold_logit)
+            gated = self.lm.gated([words[i] for i in idx], results, self.long_threshold_logit)
             again = self.lm.rescore([ctx.texts[idx[j]] for j in gated], [results[j] for j in gated],
                                     self.long_threshold_logit)
             for j, res in zip(gated, again, strict=True):
@@ -306,9 +311,9 @@ class AiTextDetector:
         return float(np.searchsorted(reference, raw, side="left") / len(reference))
 
     def _one(self, post: Post, text: str, logit: float, contrib: np.ndarray, x_std: np.ndarray,
-             long: LongResult | None = None) -> DetectorOutput:
+             long: LongResult | None = None, words: int | None = None) -> DetectorOutput:
         """Build one post's output after folding it into its author's record."""
-        words = word_count(text)
+        words = word_count(text) if words is None else words
         message_score = _sigmoid(logit)
         key = self.key(post)
         record = self.authors.get(key) or AuthorRecord()

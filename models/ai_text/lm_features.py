@@ -19,6 +19,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +93,8 @@ def strip_platform(text: str) -> str:
     return " ".join(text.split())
 
 
-def _style_row(text: str) -> list[float]:
+@lru_cache(maxsize=4096)  # pure; the long-form path measures the texts the short path has just measured
+def _style_row(text: str) -> tuple[float, ...]:
     """Measure one cleaned text; see STYLE_NAMES for the order."""
     words = _WORD.findall(text)
     n = len(words)
@@ -103,7 +105,7 @@ def _style_row(text: str) -> list[float]:
     tail = _TRAILING_TAGS.search(text)
     tail_tags = len(_HASHTAG.findall(tail.group(0))) if tail else 0
     stripped = text.strip()
-    return [
+    return (
         math.log1p(n),
         float(np.mean([len(w) for w in words])) if words else 0.0,
         len({w.lower() for w in words}) / nw,
@@ -122,7 +124,7 @@ def _style_row(text: str) -> list[float]:
         text.count(",") / nw,
         float(bool(re.search(r"\.\.|!!|\?\?\?|(\w)\1\1", text))),
         sum(ch.isdigit() for ch in text) / max(len(text), 1),
-    ]
+    )
 
 
 def style_features(texts: Sequence[str]) -> np.ndarray:

@@ -155,7 +155,7 @@ def _encode(texts: list[str]) -> np.ndarray:
     from models.encoder import Encoder
 
     torch.set_num_threads(2)
-    return Encoder(cache_size=0).encode([normalize(t) for t in texts])
+    return Encoder(cache_size=0, precision="float32").encode([normalize(t) for t in texts])  # cached features
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:

@@ -42,7 +42,7 @@ def encode_cached(texts: Sequence[str], tag: str) -> np.ndarray:
     from models.encoder import Encoder
 
     torch.set_num_threads(2)
-    vectors = Encoder(cache_size=0).encode(list(texts))
+    vectors = Encoder(cache_size=0, precision="float32").encode(list(texts))
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors

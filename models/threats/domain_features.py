@@ -60,6 +60,7 @@ def _extractor() -> Any:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
+@lru_cache(maxsize=65536)  # pure (an offline suffix snapshot); a link's host is split several times per post
 def split_host(host: str) -> HostParts:
     """Split a host into subdomain, registrable label and public suffix (offline snapshot)."""
     host = host.strip().strip(".").lower()

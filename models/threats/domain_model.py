@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ class DomainModel:
         soft = meta.get("soft_threshold")
         self.soft_threshold = None if soft is None else float(soft)  # where a bare link alone reaches a case
         self.version = str(meta.get("version", "scam_domain-unknown"))
+        self._memo: OrderedDict[tuple[str, int], tuple[float, DomainScore]] = OrderedDict()  # (host, reasons)
+
+    MEMO_SIZE = 8192  # hosts remembered (a host's score never changes for a loaded model)
 
     @classmethod
     def load(cls, folder: Path) -> DomainModel | None:
@@ -105,9 +109,22 @@ class DomainModel:
 
     def score(self, host: str, max_reasons: int = 3) -> DomainScore:
         """Return the probability and the strongest reasons in plain words."""
+        return self.scored(host, max_reasons)[1]
+
+    def scored(self, host: str, max_reasons: int = 3) -> tuple[float, DomainScore]:
+        """Return (margin, score) of a host, remembered for the next post that links it."""
+        key = (host, max_reasons)
+        hit = self._memo.get(key)
+        if hit is not None:
+            self._memo.move_to_end(key)
+            return hit
         tokens = self.tokens(host)
-        prob = float(1.0 / (1.0 + np.exp(-(float(self.weight[token_indices(tokens, self.dim)].sum()) + self.bias))))
-        return DomainScore(host, prob, self.reasons(host, tokens, max_reasons))
+        margin = float(self.weight[token_indices(tokens, self.dim)].sum()) + self.bias
+        out = (margin, DomainScore(host, float(1.0 / (1.0 + np.exp(-margin))), self.reasons(host, tokens, max_reasons)))
+        self._memo[key] = out
+        if len(self._memo) > self.MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return out
 
     def reasons(self, host: str, tokens: list[str], limit: int) -> tuple[str, ...]:
         """Return the plain-word meanings of the tokens that push the score up most (n-grams summed as one)."""

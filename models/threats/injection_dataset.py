@@ -76,7 +76,7 @@ def _encode(texts: list[str]) -> np.ndarray:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     configure_torch(2)
-    return Encoder(batch_size=32, cache_size=0).encode(texts)
+    return Encoder(batch_size=32, cache_size=0, precision="float32").encode(texts)  # cached features
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:

@@ -158,8 +158,10 @@ def extract(raw: str) -> InjectionFeatures:
     """Compute the rule features of a post from its raw text (invisible characters still in place)."""
     text = unicodedata.normalize("NFKC", raw)
     visible = _ZERO_WIDTH.sub("", _BIDI.sub("", text))
-    fired = _fires(_QUOTED.sub(" ", visible))
-    quoted = (_fires(visible) - fired) & set(INSTRUCTION_RULES)
+    unquoted = _QUOTED.sub(" ", visible)
+    fired = _fires(unquoted)
+    # rules that fire only inside quotes (nothing was quoted: the same text, the same rules)
+    quoted = (_fires(visible) - fired) & set(INSTRUCTION_RULES) if unquoted != visible else set()
     if quoted:
         fired.add("quoted_instruction")
     blocks, decoded, tags = hidden_texts(text)

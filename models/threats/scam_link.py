@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,26 @@ class ScamLinkDetector:
         self.feed_block: dict[str, str] = {}
         self.feed_allow: dict[str, str] = {}
         self.guilds = GuildContexts()
+        self._brand_memo: OrderedDict[tuple[Any, ...], tuple[float, str] | None] = OrderedDict()
+
+    BRAND_MEMO_SIZE = 8192
+
+    def forget_memos(self) -> None:
+        """Empty the per-address memos (the bench times stages cold)."""
+        self._brand_memo.clear()
+        if self.domain_model is not None:
+            self.domain_model._memo.clear()
+
+    def brand_lookalike(self, link: Link) -> tuple[float, str] | None:
+        """Return `lookalike(link, self.brands)`, remembered per address (the bundled brands never change)."""
+        key = (link.host, link.registrable, link.label, link.subdomain, link.punycode)
+        if key in self._brand_memo:
+            self._brand_memo.move_to_end(key)
+            return self._brand_memo[key]
+        found = self._brand_memo[key] = lookalike(link, self.brands)
+        if len(self._brand_memo) > self.BRAND_MEMO_SIZE:
+            self._brand_memo.popitem(last=False)
+        return found
 
     @classmethod
     def load(cls, weights_dir: Path | None = None, **opts: Any) -> ScamLinkDetector:
@@ -167,8 +188,8 @@ class ScamLinkDetector:
         if self.domain_model is None or link.is_ip:
             return None
         host = _ascii(link.host)
-        scored = self.domain_model.score(host)
-        margin = self.domain_model.margin(host) - _logit(self.domain_model.threshold)
+        margin, scored = self.domain_model.scored(host)
+        margin -= _logit(self.domain_model.threshold)
         soft = self.domain_model.soft_threshold
         if margin < 0 and soft is not None and soft < self.domain_model.threshold:
             # below the line, the risk fades so that a bare link reaches the post threshold exactly at the
@@ -195,7 +216,7 @@ class ScamLinkDetector:
             return LinkRisk(link, 0.0, (), trusted=True)
         modelled = self.model_risk(link)
         imitation = lookalike(link, guild.allow_domains)
-        brand = None if imitation else lookalike(link, self.brands)
+        brand = None if imitation else self.brand_lookalike(link)
         if brand and self.domain_model is not None and (modelled is None or modelled[0] < MODEL_RISK):
             # the trained model knows brand imitation and found too little: the name rule alone counts half
             brand = (brand[0] * BRAND_RULE_DISCOUNT, brand[1])

@@ -54,14 +54,20 @@ class ToxicityBranch(torch.nn.Module):
         self._heads = int(config.num_attention_heads)
         self._fast: list[FastLayer] | None = None
 
-    def for_inference(self) -> ToxicityBranch:
+    def for_inference(self, dtype: torch.dtype = torch.float32) -> ToxicityBranch:
         """Freeze the current weights into the fused fast path (models/fast_bert.py) and switch to eval mode.
 
-        Only for weights that no longer change: the fused projections are a copy taken now.
+        Only for weights that no longer change: the fused projections are a copy taken now. dtype is the
+        precision of the matrix products (the encoder's, see `adopt_precision`).
         """
         self.eval()
-        self._fast = [FastLayer(layer, self._heads) for layer in self.layers]
+        self._fast = [FastLayer(layer, self._heads, dtype) for layer in self.layers]
         return self
+
+    def adopt_precision(self, dtype: torch.dtype) -> None:
+        """Run the fast path's products in dtype, as the shared encoder does (called by Encoder.add_branch)."""
+        if self._fast is not None and self._fast[0].dtype != dtype:
+            self.for_inference(dtype)
 
     def train(self, mode: bool = True) -> ToxicityBranch:
         """Switch modes; training drops the fast path (its fused copy would go stale)."""

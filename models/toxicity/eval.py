@@ -187,12 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, default=None, help="another weights folder to compare against")
     parser.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
     parser.add_argument("--strict", action="store_true", help="exit 1 when an acceptance figure misses its target")
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+                        help="the encoder's matrix products (default: as the bot runs on this CPU)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    encoder = Encoder(cache_size=0)
-    report = {"model": evaluate_one(ToxicityDetector.load(args.weights), encoder)}
+    encoder = Encoder(cache_size=0, precision=args.precision)
+    report = {"model": evaluate_one(ToxicityDetector.load(args.weights), encoder), "precision": encoder.precision}
     if args.baseline is not None:
-        base_encoder = Encoder(cache_size=0)  # its own encoder: one branch named "toxicity" per encoder
+        # its own encoder: one branch named "toxicity" per encoder
+        base_encoder = Encoder(cache_size=0, precision=args.precision)
         report["baseline"] = evaluate_one(ToxicityDetector.load(args.baseline), base_encoder)
     report["acceptance"] = {k: list(v) for k, v in acceptance(report["model"]).items()}
     print(render(report))

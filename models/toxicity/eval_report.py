@@ -44,6 +44,8 @@ def render(report: dict[str, Any]) -> str:
              + f"; cases open for: {', '.join(model['case_categories'])}"]
     if base:
         lines.append(f"baseline {base['version']}")
+    if "precision" in report:
+        lines.append(f"encoder matrix products in {report['precision']}")
     lines.append("")
     head = f"{'figure (held out, default threshold)':<62} {'model':>15}" + (f" {'baseline':>15}" if base else "")
     lines.append(head)

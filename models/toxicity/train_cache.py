@@ -46,7 +46,7 @@ class TapStates:
         if self._encoder is None:
             from models.encoder import Encoder
 
-            self._encoder = Encoder(cache_size=0)
+            self._encoder = Encoder(cache_size=0, precision="float32")  # cached: same on every CPU
         return self._encoder
 
     def path(self, name: str, texts: Sequence[str]) -> Path:

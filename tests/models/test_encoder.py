@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 def encoder():  # noqa: ANN201
     from models.encoder import Encoder
 
-    return Encoder(batch_size=8, cache_size=16)
+    return Encoder(batch_size=8, cache_size=16, precision="float32")  # compared with transformers to 1e-4
 
 
 def _reference(encoder, texts: list[str]) -> np.ndarray:  # noqa: ANN001

@@ -64,3 +64,42 @@ def test_unsupported_layers_are_refused_with_a_reason() -> None:
     layer = BertLayer(BertConfig(hidden_size=64, num_attention_heads=4, intermediate_size=128, hidden_act="relu"))
     with pytest.raises(ValueError, match="only exact GELU"):
         FastLayer(layer, 4)
+
+
+REAL = ["gm frens, snapshot closes friday", "I don't hate immigrants, I hate this proposal",
+        "you are a worthless idiot and everyone here knows it", "Привет всем, голосуем завтра",
+        "Treasury diversification: we propose selling 5% of the token reserve for stablecoins over six months. " * 4,
+        "this proposal is fucking brilliant", "calling women vermin, like you just did, says more about you"]
+
+
+def test_bfloat16_products_stay_close_to_float32_on_real_text() -> None:
+    import numpy as np
+
+    from models.encoder import Encoder
+    from models.toxicity.detector import ToxicityDetector
+
+    full, low = Encoder(cache_size=0, precision="float32"), Encoder(cache_size=0, precision="bfloat16")
+    assert (full.precision, low.precision) == ("float32", "bfloat16")
+    assert low.version.endswith("@bfloat16") and full.version == "all-MiniLM-L6-v2"
+    a, b = full.encode(REAL), low.encode(REAL)
+    cosine = (a * b).sum(1)
+    assert cosine.min() > 0.9995
+    assert np.abs(a - b).max() > 1e-5  # the products really ran in bfloat16
+    tox_full, tox_low = ToxicityDetector.load(), ToxicityDetector.load()
+    scores_full, scores_low = tox_full.predict_categories(full, REAL), tox_low.predict_categories(low, REAL)
+    assert tox_low.encoder_branch._fast[0].dtype == torch.bfloat16  # the branch adopted the encoder's precision
+    assert tox_full.encoder_branch._fast[0].dtype == torch.float32
+    assert scores_full.max() > 0.5  # the insult scores high: the comparison covers a flagged post too
+    assert np.abs(scores_full - scores_low).max() < 0.03
+
+
+def test_auto_precision_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import models.fast_bert as fb
+
+    monkeypatch.setattr(fb, "native_bf16", lambda: True)
+    assert fb.resolve_precision("auto") == torch.bfloat16
+    monkeypatch.setattr(fb, "native_bf16", lambda: False)
+    assert fb.resolve_precision("auto") == torch.float32  # emulated bfloat16 would be slower than float32
+    assert fb.resolve_precision("bfloat16") == torch.bfloat16
+    with pytest.raises(ValueError, match="unknown precision"):
+        fb.resolve_precision("fp8")

@@ -79,3 +79,24 @@ def test_soft_threshold_decides_where_a_bare_link_below_the_line_reaches_a_case(
                 guild_id="g", author_created_at=when - timedelta(days=400))
     out = det.score([post], BatchContext([post.content], None))[0]
     assert (out.score >= 0.6) is flag, out
+
+
+def test_the_shipped_domain_model_remembers_hosts_without_changing_their_scores() -> None:
+    from models.threats.domain_model import DomainModel
+    from models.threats.scam_link import WEIGHTS_DIR
+
+    model = DomainModel.load(WEIGHTS_DIR)
+    assert model is not None
+    hosts = ["claim-arbitrum-airdrop.xyz", "uniswap.org", "app.uniswap.org", "metamask-wallet-restore.vercel.app"]
+    fresh = [(model.margin(h), model.probability(h)) for h in hosts]  # computed from the tokens, no memo
+    first = [model.scored(h) for h in hosts]
+    again = [model.scored(h) for h in hosts]
+    assert first == again and len(model._memo) == len(hosts)
+    for (margin, prob), (memo_margin, score) in zip(fresh, first, strict=True):
+        assert abs(margin - memo_margin) < 1e-6 and abs(prob - score.probability) < 1e-6
+    assert first[0][1].probability > 0.9 > first[1][1].probability  # a lure host and a real one, told apart
+    model.MEMO_SIZE = 2
+    model._memo.clear()
+    for host in hosts:
+        model.scored(host)
+    assert list(model._memo) == [(h, 3) for h in hosts[-2:]]  # bounded: the oldest hosts go first
