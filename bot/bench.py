@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.bench_checks import fused_check, int8_check, lm_check, time_copy_flood, time_flood
+from bot.bench_checks import fused_check, int8_check, lm_check, precision_check, time_copy_flood, time_flood
 from bot.domain import Post
 from bot.loader import load_pipeline
 from bot.pipeline import Pipeline
@@ -345,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--int8", action="store_true", help="only compare the encoder with an int8 copy")
     parser.add_argument("--fused", action="store_true",
                         help="only time the encoder's fused pass against transformers' forward, alternately")
+    parser.add_argument("--precision", action="store_true",
+                        help="only score the mix with a float32 and a bfloat16 pipeline and compare their scores")
     parser.add_argument("--scan", type=int, metavar="N", help="only time `govmod scan` of N synthetic posts")
     parser.add_argument("--startup", action="store_true", help="only time start-up: connect, models ready")
     parser.add_argument("--copy-flood", type=int, metavar="N",
@@ -371,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.fused:
         print(json.dumps(fused_check(message_mix(args.messages), max(1, args.rounds)), indent=2))
+        return 0
+    if args.precision:
+        print(json.dumps(precision_check(message_mix(args.messages), args.batch), indent=2))
         return 0
     if args.scan:
         out = time_scan(args.scan)

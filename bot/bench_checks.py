@@ -171,3 +171,34 @@ def lm_check(texts: list[str]) -> dict[str, Any]:
         rates[f"{name}_texts_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
     return {"texts": len(texts), **rates}
 
+
+
+def precision_check(texts: list[str], batch: int = 256) -> dict[str, Any]:
+    """Score the same posts with a float32 and a bfloat16 pipeline; report how far each detector's scores move.
+
+    Per detector: the largest and mean absolute score difference, and the posts flagged (default policy) by
+    one pipeline and not the other. Each pipeline keeps its own detector state, fed the same posts in order.
+    """
+    from bot.bench import make_posts, time_whole
+    from bot.loader import load_pipeline
+    from bot.pipeline import Policy
+
+    posts = make_posts(texts)
+    verdicts, rates = {}, {}
+    for precision in ("float32", "bfloat16"):
+        settings = Settings()
+        settings.models.precision = precision  # type: ignore[assignment]
+        pipeline = load_pipeline(settings)
+        verdicts[precision] = [v for i in range(0, len(posts), batch)
+                               for v in pipeline.process(posts[i : i + batch], lambda _g: Policy())]
+        rates[precision] = time_whole(load_pipeline(settings), make_posts(texts, start=posts[-1].created_at), batch)
+    full, low = verdicts["float32"], verdicts["bfloat16"]
+    out: dict[str, Any] = {"posts": len(posts), "messages_per_s": rates, "detectors": {}}
+    for name in full[0].scores:
+        diff = [abs(a.scores[name] - b.scores[name]) for a, b in zip(full, low, strict=True)]
+        flagged = [(name in a.flags, name in b.flags) for a, b in zip(full, low, strict=True)]
+        out["detectors"][name] = {
+            "max_abs_difference": round(max(diff), 4), "mean_abs_difference": round(statistics.mean(diff), 5),
+            "flagged_float32": sum(f for f, _ in flagged), "flagged_bfloat16": sum(b for _, b in flagged),
+            "flag_changed": sum(f != b for f, b in flagged)}
+    return out
