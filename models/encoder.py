@@ -218,6 +218,10 @@ def configure_torch(threads: int) -> None:
     import torch
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # oneDNN (the bfloat16 products) keeps a compiled kernel per matrix shape, 1,024 by default; posts come in
+    # many lengths, and that cache alone grew the bot by about 200 MB. 64 kept it near float32's memory at the
+    # same speed (`govmod bench`, README). Read at oneDNN's first use, so set before any model runs.
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
     torch.set_num_threads(max(1, threads))
     try:
         torch.set_num_interop_threads(1)
