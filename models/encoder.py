@@ -67,7 +67,7 @@ class Encoder:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from models.fast_bert import FastBert, precision_name, resolve_precision
+        from models.fast_bert import FastBert, native_bf16, precision_name, resolve_precision
 
         path = model_dir or minilm_path()
         self._torch = torch
@@ -76,6 +76,9 @@ class Encoder:
         self.model.eval()
         self.compute_dtype = resolve_precision(precision)
         self.precision = precision_name(self.compute_dtype)
+        if precision == "bfloat16" and not native_bf16():
+            log.warning("precision bfloat16 was asked for, but this CPU has no bfloat16 matrix units: the products "
+                        "are emulated and slower than float32 (set GOVMOD_MODELS__PRECISION=auto or float32)")
         if self.precision != "float32":  # verdicts record which arithmetic scored them
             self.version = f"{type(self).version}@{self.precision}"
         # the same arithmetic as self.model's forward, faster (fused projections); None = run self.model

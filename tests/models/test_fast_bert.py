@@ -103,3 +103,19 @@ def test_auto_precision_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None
     assert fb.resolve_precision("bfloat16") == torch.bfloat16
     with pytest.raises(ValueError, match="unknown precision"):
         fb.resolve_precision("fp8")
+
+
+def test_bfloat16_pinned_on_a_cpu_without_bfloat16_units_says_it_will_be_slow(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import models.fast_bert as fb
+    from models.encoder import Encoder
+
+    monkeypatch.setattr(fb, "native_bf16", lambda: False)
+    with caplog.at_level("WARNING", logger="models.encoder"):
+        enc = Encoder(cache_size=0, precision="bfloat16")
+    assert enc.precision == "bfloat16"  # honoured: the setting is the operator's
+    assert "emulated and slower than float32" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="models.encoder"):
+        assert Encoder(cache_size=0, precision="auto").precision == "float32"
+    assert "emulated" not in caplog.text
