@@ -35,10 +35,12 @@ def truth_check(cases: list[Case], truth: dict) -> list[str]:
         flagged.setdefault(case.detector, set()).update(case.post_ids)
     every = set().union(*flagged.values()) if flagged else set()
     lines = []
+    expected: dict[str, set[str]] = {}
     for label, detector in (("abusive", "toxicity"), ("llm_astroturf", "ai_generated"),
                             ("sockpuppet_campaign", "coordination")):
         planted = truth.get(label, {})
         ids = set(planted.get("message_ids", []) if isinstance(planted, dict) else planted)
+        expected.setdefault(detector, set()).update(ids)
         if ids:
             hit = len(ids & flagged.get(detector, set()))
             lines.append(f"{label:<22} planted {len(ids):>3}  flagged by {detector:<13} {hit:>3}")
@@ -47,6 +49,12 @@ def truth_check(cases: list[Case], truth: dict) -> list[str]:
     if trap_ids:
         lines.append(f"{'organic noise (traps)':<22} planted {len(trap_ids):>3}  flagged by any detector "
                      f"{len(trap_ids & every):>3}")
+    # every other flag is a false case too: a post nothing was planted in, or planted for another detector
+    false = {det: ids - expected.get(det, set()) for det, ids in sorted(flagged.items())}
+    false = {det: ids for det, ids in false.items() if ids}
+    detail = ", ".join(f"{det} {len(ids)}" for det, ids in false.items())
+    lines.append(f"{'any other post':<22} flagged {sum(len(v) for v in false.values()):>3}"
+                 + (f"  ({detail}; false cases: posts nothing was planted in for that detector)" if false else ""))
     return lines
 
 

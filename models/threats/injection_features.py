@@ -38,9 +38,12 @@ RULES: dict[str, re.Pattern[str]] = {
         r"chat\s*gpt|bard|gemini|"
         r"claude|model|governance\s+(?:agent|bot|ai)|delegate\s+(?:agent|bot|ai))\b\s*[,:]|@\w*(?:agent|ai|bot)\b"
         r"|\b(?:if\s+you\s+are\s+an?\s+(?:ai|llm|agent|language\s+model)|to\s+any\s+(?:ai|agent|llm))", _F),
-    "urgency": re.compile(r"\b(?:immediately|right\s+now|urgent(?:ly)?|without\s+(?:asking|confirmation|checking|"
-                          r"review)|do\s+not\s+(?:ask|tell|mention|log|report)|no\s+need\s+to\s+(?:confirm|verify))\b",
-                          _F),
+    # "right now" only after an action in the same sentence ("send it to 0x... right now"): on its own it is
+    # everyday prose ("right now only 5 of the 7 keys are reachable", "what my brand needs right now")
+    "urgency": re.compile(r"\b(?:immediately|urgent(?:ly)?|without\s+(?:asking|confirmation|checking|"
+                          r"review)|do\s+not\s+(?:ask|tell|mention|log|report)|no\s+need\s+to\s+(?:confirm|verify))\b"
+                          r"|\b(?:transfer|send|approve|execute|sign|release|withdraw|pay|disburse|bridge|mint|move|grant|"
+                          r"give|delete|reply|respond|act|do\s+it)\b[^.!?\n]{0,80}\bright\s+now\b", _F),
     "jailbreak_persona": re.compile(
         r"\b(?:do\s+anything\s+now|DAN\b|developer\s+mode|(?:stay|remain|break)\s+(?:in|out\s+of)\s+character"
         r"|(?:not|never)\s+(?:be\s+)?(?:bound|restricted|limited)\s+by|without\s+(?:any\s+)?(?:restrictions|"
