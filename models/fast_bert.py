@@ -21,7 +21,6 @@ emulated and slower, so `resolve_precision("auto")` picks it only where the CPU 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -29,8 +28,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual name)
-
-log = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "float32", "bfloat16")
 
