@@ -128,6 +128,7 @@ def fused_check(texts: list[str], rounds: int = 3) -> dict[str, Any]:
     bfloat16 pass is timed even where the CPU emulates it (`native_bfloat16` says which).
     """
     import numpy as np
+    import torch
 
     from models.encoder import Encoder
     from models.fast_bert import FastBert, native_bf16
@@ -135,7 +136,7 @@ def fused_check(texts: list[str], rounds: int = 3) -> dict[str, Any]:
 
     normalised = [normalize(t) for t in texts]
     enc = Encoder(cache_size=0, precision="float32")
-    passes = {"transformers": None, "fused": enc.fast, "fused_bfloat16": FastBert(enc.model, torch_bf16())}
+    passes = {"transformers": None, "fused": enc.fast, "fused_bfloat16": FastBert(enc.model, torch.bfloat16)}
     rates: dict[str, list[float]] = {name: [] for name in passes}
     vectors = {}
     for _ in range(rounds):
@@ -149,13 +150,6 @@ def fused_check(texts: list[str], rounds: int = 3) -> dict[str, Any]:
             "max_abs_difference": float(np.abs(vectors["fused"] - vectors["transformers"]).max()),
             "bfloat16_max_abs_difference": float(np.abs(vectors["fused_bfloat16"] - vectors["transformers"]).max()),
             "bfloat16_cosine_min": round(float(cosine.min()), 6)}
-
-
-def torch_bf16() -> Any:
-    """Return torch.bfloat16 (torch is imported only when a check runs)."""
-    import torch
-
-    return torch.bfloat16
 
 
 def lm_check(texts: list[str]) -> dict[str, Any]:
