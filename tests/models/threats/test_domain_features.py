@@ -100,3 +100,22 @@ def test_the_shipped_domain_model_remembers_hosts_without_changing_their_scores(
     for host in hosts:
         model.scored(host)
     assert list(model._memo) == [(h, 3) for h in hosts[-2:]]  # bounded: the oldest hosts go first
+
+
+def test_tuning_can_append_host_embeddings_cached_by_the_host_list(tmp_path, monkeypatch) -> None:
+    import numpy as np
+    from scipy import sparse
+
+    from models.threats import tune_scam_domain as tune
+
+    monkeypatch.setattr(tune, "CACHE_DIR", tmp_path)
+    hosts = ["uniswap.org", "claim-uniswap-airdrop.xyz"]
+    vectors = tune.host_embeddings(hosts)
+    assert vectors.shape == (2, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
+    assert len(list(tmp_path.glob("host-embeddings-*.npy"))) == 1
+    assert np.array_equal(tune.host_embeddings(hosts), vectors)  # read back from the cache
+    tokens = sparse.csr_matrix(np.eye(2, 5, dtype=np.float32))
+    assert tune.with_embeddings(tokens, vectors, 0.0) is tokens
+    both = tune.with_embeddings(tokens, vectors, 3.0)
+    assert both.shape == (2, 389) and np.allclose(both[:, 5:].toarray(), 3.0 * vectors)
+    assert np.array_equal(both[:, :5].toarray(), tokens.toarray())
