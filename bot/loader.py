@@ -48,7 +48,7 @@ def load_pipeline(settings: Settings, detectors: list[str] | None = None) -> Pip
     names = detectors if detectors is not None else settings.models.detectors
     loaded = [load_detector(n, settings.models.weights_dir) for n in names]
     encoder = None
-    if any(d.needs_embedding for d in loaded):
+    if any(d.needs_embedding or getattr(d, "uses_encoder", False) for d in loaded):  # uses_encoder: embeds extras
         encoder = Encoder(batch_size=settings.models.batch_size, precision=settings.models.precision)
     log.info("pipeline ready: %s", ", ".join(d.name for d in loaded))
     return Pipeline(encoder, loaded)

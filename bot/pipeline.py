@@ -57,12 +57,12 @@ class Pipeline:
     def context(self, posts: Sequence[Post]) -> BatchContext:
         """Normalise and embed a batch once."""
         texts = [normalize(p.scoring_text) for p in posts]
+        encode = getattr(self.encoder, "embed_only", None)
         needs = self.encoder is not None and any(d.needs_embedding for d in self.detectors)
         if not (needs and texts):
-            return BatchContext(texts=texts, embeddings=None)
+            return BatchContext(texts=texts, embeddings=None, encode=encode if texts else None)
         encoded = self.encoder.encode_all(texts)
-        return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=encoded.branches,
-                            encode=getattr(self.encoder, "embed_only", None))
+        return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=encoded.branches, encode=encode)
 
     def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy],
                 events: Sequence[Reaction | MemberJoin] = (), positions: Sequence[int] | None = None) -> list[Verdict]:

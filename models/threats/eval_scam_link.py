@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,11 +43,26 @@ def list_free(det: ScamLinkDetector) -> ScamLinkDetector:
     return det
 
 
-def _bare_post_scores(det: ScamLinkDetector, hosts: list[str]) -> np.ndarray:
+def _bare_post_scores(det: ScamLinkDetector, hosts: list[str], encode: Callable[[list[str]], np.ndarray] | None,
+                      batch: int = 256) -> np.ndarray:
     posts = [Post(id=str(i), channel_id="c", author_id="1", content=f"have a look https://{h}/", created_at=WHEN,
                   guild_id="g", author_created_at=WHEN - timedelta(days=400)) for i, h in enumerate(hosts)]
-    texts = [normalize(p.content) for p in posts]
-    return np.array([o.score for o in det.score(posts, BatchContext(texts, None))])
+    scores: list[float] = []
+    for start in range(0, len(posts), batch):  # batches as the pipeline sends them: one encoder call each
+        part = posts[start:start + batch]
+        ctx = BatchContext([normalize(p.content) for p in part], None, encode=encode)
+        scores.extend(o.score for o in det.score(part, ctx))
+    return np.array(scores)
+
+
+def runtime_encoder() -> Callable[[list[str]], np.ndarray]:
+    """Return the bot's own encoder (the precision its settings choose), as the pipeline hands it to detectors."""
+    from bot.settings import Settings
+    from models.encoder import Encoder, configure_torch
+
+    settings = Settings()
+    configure_torch(settings.models.torch_threads)
+    return Encoder(cache_size=0, batch_size=settings.models.batch_size, precision=settings.models.precision).embed_only
 
 
 def domains_eval(threshold: float | None) -> bool:
@@ -63,8 +79,17 @@ def domains_eval(threshold: float | None) -> bool:
     pos = [r for r in rows if r.label and r.listed_on >= cutoff]
     neg = [r for r in rows if not r.label and negative_part(r.domain) == "test"]
     thr = threshold if threshold is not None else model.threshold
-    pos_p = np.array([model.probability(r.domain) for r in pos])
-    neg_p = np.array([model.probability(r.domain) for r in neg])
+    if model.uses_embedding:  # the float32 embeddings the model was trained on (cached; the same on every CPU)
+        from models.threats.host_embeddings import HostTable
+
+        table = HostTable(r.domain for r in rows)
+        pos_p = np.array([model.probability(r.domain, v) for r, v in zip(pos, table.rows([r.domain for r in pos]),
+                                                                          strict=True)])
+        neg_p = np.array([model.probability(r.domain, v) for r, v in zip(neg, table.rows([r.domain for r in neg]),
+                                                                          strict=True)])
+    else:
+        pos_p = np.array([model.probability(r.domain) for r in pos])
+        neg_p = np.array([model.probability(r.domain) for r in neg])
     print(f"domain model {model.version}: trained on listings before {cutoff}; test: {len(pos)} phishing hosts "
           f"listed {cutoff} .. {max(r.listed_on for r in pos)}, {len(neg)} legitimate hosts; threshold {thr:.4f}")
     recall, fpr = float((pos_p >= thr).mean()), float((neg_p >= thr).mean())
@@ -72,16 +97,23 @@ def domains_eval(threshold: float | None) -> bool:
     _per_group("phishing source", [r.source for r in pos], pos_p >= thr)
     _per_group("month", [r.listed_on[:7] for r in pos], pos_p >= thr)
     _per_group("legitimate source", [r.source for r in neg], neg_p >= thr)
-    post_pos = _bare_post_scores(det, [r.domain for r in pos])
-    post_neg = _bare_post_scores(det, [r.domain for r in neg])
+    encode = runtime_encoder() if model.uses_embedding else None
+    post_pos = _bare_post_scores(det, [r.domain for r in pos], encode)
+    post_neg = _bare_post_scores(det, [r.domain for r in neg], encode)
     dthr = det.default_threshold
-    print(f"full detector, bare link in a neutral post from a 400-day-old account, no lists (threshold {dthr:.2f}): "
+    how = "hosts embedded by the bot's encoder, " if encode is not None else ""
+    print(f"full detector, bare link in a neutral post from a 400-day-old account, {how}no lists "
+          f"(threshold {dthr:.2f}): "
           f"recall {float((post_pos >= dthr).mean()):.3f}, legitimate flagged {float((post_neg >= dthr).mean()):.4f}, "
           f"AUROC {auroc_of(post_pos, post_neg):.3f}")
     for r, s in sorted(zip(neg, neg_p, strict=True), key=lambda t: -t[1])[:8]:
         print(f"  top legitimate {s:.4f}: {r.domain} ({r.source}) {model.score(r.domain).reasons[:2]}")
-    ok = recall >= RECALL_TARGET and fpr <= FPR_TARGET
-    print(f"target recall >= {RECALL_TARGET} at <= {FPR_TARGET} legitimate flagged: {'met' if ok else 'NOT met'}")
+    alone = recall >= RECALL_TARGET and fpr <= FPR_TARGET
+    post_recall, post_fpr = float((post_pos >= dthr).mean()), float((post_neg >= dthr).mean())
+    ok = post_recall >= RECALL_TARGET and post_fpr <= FPR_TARGET
+    print(f"target recall >= {RECALL_TARGET} at <= {FPR_TARGET} legitimate flagged, no list look-up: "
+          f"{'met' if ok else 'NOT met'} by the detector (bare link); "
+          f"domain model alone {'met' if alone else 'NOT met'}")
     return ok
 
 
@@ -112,7 +144,7 @@ def posts_eval(path: Path, threshold: float | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run both evaluations; exit 1 if the domain targets are missed."""
+    """Run both evaluations; exit 1 if the detector misses the domain target on bare links."""
     ap = argparse.ArgumentParser(prog="govmod eval scam_link")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--threshold", type=float, default=None, help="domain-model threshold (default: shipped)")

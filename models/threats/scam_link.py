@@ -127,6 +127,11 @@ class ScamLinkDetector:
 
     BRAND_MEMO_SIZE = 8192
 
+    @property
+    def uses_encoder(self) -> bool:
+        """True if the domain model embeds linked hosts with the shared encoder (BatchContext.encode)."""
+        return self.domain_model is not None and self.domain_model.uses_embedding
+
     def forget_memos(self) -> None:
         """Empty the per-address memos (the bench times stages cold)."""
         self._brand_memo.clear()
@@ -242,10 +247,10 @@ class ScamLinkDetector:
         order = sorted(range(len(weights)), key=lambda i: -weights[i])
         return LinkRisk(link, noisy_or(weights), tuple(reasons[i] for i in order))
 
-    def score_one(self, post: Post, text: str) -> DetectorOutput:
-        """Score one post from its raw text (links) and account age."""
+    def score_one(self, post: Post, text: str, links: list[Link] | None = None) -> DetectorOutput:
+        """Score one post from its raw text (links, extracted here unless given) and account age."""
         guild = self.guilds.get(post.guild_id)
-        links = extract_links(post.scoring_text)
+        links = extract_links(post.scoring_text) if links is None else links
         if not links:
             return DetectorOutput(0.0, eligible=False)
         risks = sorted((self.link_risk(link, guild) for link in links), key=lambda r: -r.risk)
@@ -281,7 +286,29 @@ class ScamLinkDetector:
 
     def score(self, posts: Sequence[Post], ctx: BatchContext) -> list[DetectorOutput]:
         """Return one output per post; posts without links score 0 and are not eligible."""
-        return [self.score_one(post, text) for post, text in zip(posts, ctx.texts, strict=True)]
+        links = [extract_links(post.scoring_text) for post in posts]
+        self.embed_hosts(posts, links, ctx)
+        return [self.score_one(post, text, found) for post, text, found in zip(posts, ctx.texts, links, strict=True)]
+
+    def embed_hosts(self, posts: Sequence[Post], links: Sequence[list[Link]], ctx: BatchContext) -> int:
+        """Embed the batch's untrusted hosts in one encoder call, for a domain model that reads embeddings.
+
+        Return how many hosts were embedded. Without an encoder, or if it fails, the model scores hosts from
+        their tokens alone (logged, nothing lost).
+        """
+        model = self.domain_model
+        if model is None or not self.uses_encoder or ctx.encode is None:
+            return 0
+        hosts = [_ascii(link.host) for post, found in zip(posts, links, strict=True) for link in found
+                 if not link.is_ip and (link.shown_as or not self._allowed(link, self.guilds.get(post.guild_id)))]
+        if not hosts:
+            return 0
+        try:
+            return model.prime(hosts, ctx.encode)
+        except Exception:  # noqa: BLE001 - a failed embedding must not lose the post's score
+            log.warning("scam_link: could not embed %d hosts; scoring them from their tokens", len(hosts),
+                        exc_info=True)
+            return 0
 
 
 def noisy_or(weights: Iterable[float]) -> float:

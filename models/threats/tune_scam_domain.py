@@ -6,9 +6,8 @@ part) are split in two folds by registrable domain: each fold model trains on th
 one. Printed per setting: recall of the validation months at 0.5% and 1% of that fold's legitimate hosts
 flagged, averaged over the two folds (and each fold).
 
---embedding-scale A ... also appends each host's MiniLM embedding (the host string as written, float32, cached in
-models/cache/scam_link/; about 11 min for the 400,000 hosts on two cores the first time), times A, next to the hashed
-tokens (A 0 = tokens only). The detector does not use it yet: this measures whether it would pay.
+--embedding-scale A ... also appends each host's MiniLM embedding (models/threats/host_embeddings.py: the host as
+written, float32, cached), times A, next to the hashed tokens (A 0 = tokens only), as `govmod train scam_link` does.
 
 Run: python -m models.threats.tune_scam_domain [--cutoff 2025-02-01] [--until 2025-05-01] [--c 0.1 0.03 0.01]
      [--features 2 3] [--embedding-scale 0 1 3]
@@ -17,15 +16,14 @@ Run: python -m models.threats.tune_scam_domain [--cutoff 2025-02-01] [--until 20
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import zlib
 
 import numpy as np
 
 from models.threats.domain_features import BrandIndex, host_tokens, split_host, token_indices
+from models.threats.host_embeddings import HostTable
 from models.threats.train_scam_link import (
-    CACHE_DIR,
     WEIGHTS_DIR,
     brand_names,
     default_cutoff,
@@ -34,6 +32,7 @@ from models.threats.train_scam_link import (
     negative_part,
     probabilities,
     read_domains,
+    with_embeddings,
 )
 
 # Tokens added in features version 3 (domain_features.layout_tokens); version 2 is the rest.
@@ -56,33 +55,6 @@ def matrix(hosts: list[str], brands: BrandIndex, version: int, dim: int) -> obje
         indptr.append(len(indices))
     return sparse.csr_matrix((np.ones(len(indices), np.float32), np.array(indices, np.int32),
                               np.array(indptr, np.int64)), shape=(len(hosts), dim))
-
-
-def host_embeddings(hosts: list[str]) -> np.ndarray:
-    """Return the (n, 384) float32 MiniLM embeddings of the hosts as written, cached (float16) by their list."""
-    digest = hashlib.blake2b("\n".join(hosts).encode("utf-8"), digest_size=10).hexdigest()
-    path = CACHE_DIR / f"host-embeddings-{digest}.npy"
-    if path.exists():
-        return np.load(path).astype(np.float32)
-    from models.encoder import Encoder, configure_torch
-
-    configure_torch(2)
-    encoder = Encoder(cache_size=0, precision="float32", batch_size=64)  # cached: the same on every CPU
-    out = np.zeros((len(hosts), 384), dtype=np.float16)
-    step = 20_000
-    for start in range(0, len(hosts), step):
-        out[start:start + step] = encoder.embed_only(hosts[start:start + step])
-        print(f"embedded {min(start + step, len(hosts))} of {len(hosts)} hosts", file=sys.stderr, flush=True)
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    np.save(path, out)
-    return out.astype(np.float32)
-
-
-def with_embeddings(x: object, vectors: np.ndarray, scale: float) -> object:
-    """Return the sparse token matrix x with scale x the embedding rows appended (x itself when scale is 0)."""
-    from scipy import sparse
-
-    return x if scale == 0 else sparse.hstack([x, sparse.csr_matrix(vectors * scale)]).tocsr()
 
 
 def recall_at(pos: np.ndarray, neg: np.ndarray, fpr: float) -> float:
@@ -120,11 +92,9 @@ def main(argv: list[str] | None = None) -> int:
           f"validate: {len(valid)} listed {args.cutoff} .. {args.until}")
     vectors = valid_vectors = None
     if any(args.embedding_scale):
-        hosts = sorted({r.domain for r in train + legit + valid})
-        at = {h: i for i, h in enumerate(hosts)}
-        table = host_embeddings(hosts)
-        vectors = table[[at[r.domain] for r in train + legit]]
-        valid_vectors = table[[at[r.domain] for r in valid]]
+        table = HostTable(r.domain for r in rows)  # every host of the file: one cache for tuning, training, eval
+        vectors = table.rows([r.domain for r in train + legit])
+        valid_vectors = table.rows([r.domain for r in valid])
     for version in args.features:
         tokens = matrix([r.domain for r in train + legit], brands, version, args.dim)
         valid_tokens = matrix([r.domain for r in valid], brands, version, args.dim)
