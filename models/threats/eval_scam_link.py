@@ -7,7 +7,7 @@
    allow list emptied (no list look-up counted). Reported per source and per month.
 2. Posts: the hand-written posts of models/data/scam_link/test.jsonl (lists, lures and account age included).
 
-Run: govmod eval scam_link [--data PATH] [--threshold T] [--skip-domains]
+Run: govmod eval scam_link [--data PATH] [--threshold T] [--skip-domains] [--precision auto|float32|bfloat16]
 """
 
 from __future__ import annotations
@@ -55,17 +55,17 @@ def _bare_post_scores(det: ScamLinkDetector, hosts: list[str], encode: Callable[
     return np.array(scores)
 
 
-def runtime_encoder() -> Callable[[list[str]], np.ndarray]:
-    """Return the bot's own encoder (the precision its settings choose), as the pipeline hands it to detectors."""
-    from bot.settings import Settings
+def runtime_encoder(precision: str) -> tuple[Callable[[list[str]], np.ndarray], str]:
+    """Return the encoder the bot would hand to detectors, at this precision (the bot's default is 'auto'),
+    and the arithmetic it resolved to."""
     from models.encoder import Encoder, configure_torch
 
-    settings = Settings()
-    configure_torch(settings.models.torch_threads)
-    return Encoder(cache_size=0, batch_size=settings.models.batch_size, precision=settings.models.precision).embed_only
+    configure_torch(2)
+    encoder = Encoder(cache_size=0, precision=precision)
+    return encoder.embed_only, encoder.precision
 
 
-def domains_eval(threshold: float | None) -> bool:
+def domains_eval(threshold: float | None, precision: str = "auto") -> bool:
     """Score the post-cut-off phishing hosts and the test legitimate hosts; print per source; return targets met."""
     from models.threats.train_scam_link import negative_part, read_domains
 
@@ -80,7 +80,7 @@ def domains_eval(threshold: float | None) -> bool:
     neg = [r for r in rows if not r.label and negative_part(r.domain) == "test"]
     thr = threshold if threshold is not None else model.threshold
     if model.uses_embedding:  # the float32 embeddings the model was trained on (cached; the same on every CPU)
-        from models.threats.host_embeddings import HostTable
+        from models.threats.host_embedding_data import HostTable
 
         table = HostTable(r.domain for r in rows)
         pos_p = np.array([model.probability(r.domain, v) for r, v in zip(pos, table.rows([r.domain for r in pos]),
@@ -97,11 +97,11 @@ def domains_eval(threshold: float | None) -> bool:
     _per_group("phishing source", [r.source for r in pos], pos_p >= thr)
     _per_group("month", [r.listed_on[:7] for r in pos], pos_p >= thr)
     _per_group("legitimate source", [r.source for r in neg], neg_p >= thr)
-    encode = runtime_encoder() if model.uses_embedding else None
+    encode, arithmetic = runtime_encoder(precision) if model.uses_embedding else (None, "")
     post_pos = _bare_post_scores(det, [r.domain for r in pos], encode)
     post_neg = _bare_post_scores(det, [r.domain for r in neg], encode)
     dthr = det.default_threshold
-    how = "hosts embedded by the bot's encoder, " if encode is not None else ""
+    how = f"hosts embedded by the bot's encoder ({arithmetic}), " if encode is not None else ""
     print(f"full detector, bare link in a neutral post from a 400-day-old account, {how}no lists "
           f"(threshold {dthr:.2f}): "
           f"recall {float((post_pos >= dthr).mean()):.3f}, legitimate flagged {float((post_neg >= dthr).mean()):.4f}, "
@@ -149,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--threshold", type=float, default=None, help="domain-model threshold (default: shipped)")
     ap.add_argument("--skip-domains", action="store_true")
+    ap.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
+                    help="the encoder's arithmetic for the full detector's host embeddings (the bot's default: auto)")
     args = ap.parse_args(argv)
-    ok = True if args.skip_domains else domains_eval(args.threshold)
+    ok = True if args.skip_domains else domains_eval(args.threshold, args.precision)
     posts_eval(args.data, None)
     return 0 if ok else 1
 

@@ -12,7 +12,7 @@ the last 7 months weighted 4x 0.648 / 0.701; + label-only n-grams 0.643 / 0.714;
 0.663 / 0.712; + both + word segmentation 0.675 / 0.729; other recency schemes 0.631 .. 0.652 / 0.695 .. 0.697);
 the test months were not used for any choice. The shipped features are the n-grams + crosses without the
 segmentation (it needs a shipped vocabulary); that combination was not validated on its own (run stopped).
-With --embedding-scale A (default 1) each host's MiniLM embedding (models/threats/host_embeddings.py), times A,
+With --embedding-scale A (default 1) each host's MiniLM embedding (models/threats/host_embedding_data.py), times A,
 is appended to the hashed tokens; the bot embeds a linked host with its pipeline encoder (DomainModel.prime).
 Validation recall at 0.5% / 1%: tokens only 0.638 / 0.710, + embedding x 1 0.643 / 0.726, x 3 0.650 / 0.724.
 Features version 3 (word positions, a domain ending faked before a hyphen, brand look-alikes after folding
@@ -42,7 +42,7 @@ import numpy as np
 from models.paths import MODELS_DIR
 from models.threats.domain_features import BrandIndex, host_tokens, split_host, token_indices
 from models.threats.domain_model import FEATURES_VERSION, META_FILE, WEIGHTS_FILE
-from models.threats.host_embeddings import CACHE_DIR, HostTable
+from models.threats.host_embedding_data import CACHE_DIR, HostTable
 
 log = logging.getLogger(__name__)
 

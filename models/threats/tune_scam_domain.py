@@ -6,7 +6,7 @@ part) are split in two folds by registrable domain: each fold model trains on th
 one. Printed per setting: recall of the validation months at 0.5% and 1% of that fold's legitimate hosts
 flagged, averaged over the two folds (and each fold).
 
---embedding-scale A ... also appends each host's MiniLM embedding (models/threats/host_embeddings.py: the host as
+--embedding-scale A ... also appends each host's MiniLM embedding (models/threats/host_embedding_data.py: the host as
 written, float32, cached), times A, next to the hashed tokens (A 0 = tokens only), as `govmod train scam_link` does.
 
 Run: python -m models.threats.tune_scam_domain [--cutoff 2025-02-01] [--until 2025-05-01] [--c 0.1 0.03 0.01]
@@ -22,7 +22,7 @@ import zlib
 import numpy as np
 
 from models.threats.domain_features import BrandIndex, host_tokens, split_host, token_indices
-from models.threats.host_embeddings import HostTable
+from models.threats.host_embedding_data import HostTable
 from models.threats.train_scam_link import (
     WEIGHTS_DIR,
     brand_names,

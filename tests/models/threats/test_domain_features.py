@@ -106,7 +106,7 @@ def test_host_embeddings_are_cached_by_the_host_list_and_appended_to_the_tokens(
     import numpy as np
     from scipy import sparse
 
-    from models.threats import host_embeddings
+    from models.threats import host_embedding_data as host_embeddings
     from models.threats.train_scam_link import with_embeddings
 
     monkeypatch.setattr(host_embeddings, "CACHE_DIR", tmp_path)
