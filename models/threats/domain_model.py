@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from models.encoder import EMBED_DIM
 from models.threats.domain_features import BrandIndex, host_tokens, split_host, token_indices
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 WEIGHTS_FILE = "scam_domain.npz"
 META_FILE = "scam_domain.json"
 FEATURES_VERSION = 3
-EMBED_DIM = 384  # the shared MiniLM encoder's embedding
 EMBED_REASON = 0.5  # log-odds the embedding must add beyond a typical legitimate host's to be named in the evidence
 
 
@@ -146,9 +146,10 @@ class DomainModel:
         """
         embedded = self.embed_weight is not None and vector is not None
         key = (host, max_reasons, embedded)
-        for known in ((host, max_reasons, True), key):  # an embedded score first, whatever was asked
+        # an embedded score first, whatever was asked; a tokens-only one only when no vector was given
+        for known in [(host, max_reasons, True)] + ([] if embedded else [key]):
             hit = self._memo.get(known)
-            if hit is not None and (known[2] or not embedded):
+            if hit is not None:
                 self._memo.move_to_end(known)
                 return hit
         tokens = self.tokens(host)

@@ -79,17 +79,14 @@ def domains_eval(threshold: float | None, precision: str = "auto") -> bool:
     pos = [r for r in rows if r.label and r.listed_on >= cutoff]
     neg = [r for r in rows if not r.label and negative_part(r.domain) == "test"]
     thr = threshold if threshold is not None else model.threshold
+    pos_v, neg_v = [None] * len(pos), [None] * len(neg)
     if model.uses_embedding:  # the float32 embeddings the model was trained on (cached; the same on every CPU)
         from models.threats.host_embedding_data import HostTable
 
         table = HostTable(r.domain for r in rows)
-        pos_p = np.array([model.probability(r.domain, v) for r, v in zip(pos, table.rows([r.domain for r in pos]),
-                                                                          strict=True)])
-        neg_p = np.array([model.probability(r.domain, v) for r, v in zip(neg, table.rows([r.domain for r in neg]),
-                                                                          strict=True)])
-    else:
-        pos_p = np.array([model.probability(r.domain) for r in pos])
-        neg_p = np.array([model.probability(r.domain) for r in neg])
+        pos_v, neg_v = table.rows([r.domain for r in pos]), table.rows([r.domain for r in neg])
+    pos_p = np.array([model.probability(r.domain, v) for r, v in zip(pos, pos_v, strict=True)])
+    neg_p = np.array([model.probability(r.domain, v) for r, v in zip(neg, neg_v, strict=True)])
     print(f"domain model {model.version}: trained on listings before {cutoff}; test: {len(pos)} phishing hosts "
           f"listed {cutoff} .. {max(r.listed_on for r in pos)}, {len(neg)} legitimate hosts; threshold {thr:.4f}")
     recall, fpr = float((pos_p >= thr).mean()), float((neg_p >= thr).mean())
@@ -106,8 +103,8 @@ def domains_eval(threshold: float | None, precision: str = "auto") -> bool:
           f"(threshold {dthr:.2f}): "
           f"recall {float((post_pos >= dthr).mean()):.3f}, legitimate flagged {float((post_neg >= dthr).mean()):.4f}, "
           f"AUROC {auroc_of(post_pos, post_neg):.3f}")
-    for r, s in sorted(zip(neg, neg_p, strict=True), key=lambda t: -t[1])[:8]:
-        print(f"  top legitimate {s:.4f}: {r.domain} ({r.source}) {model.score(r.domain).reasons[:2]}")
+    for r, s, v in sorted(zip(neg, neg_p, neg_v, strict=True), key=lambda t: -t[1])[:8]:
+        print(f"  top legitimate {s:.4f}: {r.domain} ({r.source}) {model.scored(r.domain, 3, v)[1].reasons[:2]}")
     alone = recall >= RECALL_TARGET and fpr <= FPR_TARGET
     post_recall, post_fpr = float((post_pos >= dthr).mean()), float((post_neg >= dthr).mean())
     ok = post_recall >= RECALL_TARGET and post_fpr <= FPR_TARGET

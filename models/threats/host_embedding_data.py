@@ -3,8 +3,8 @@
 The domain model reads a host twice: as hashed tokens (domain_features) and as the shared encoder's embedding of
 the host as written, which knows words the tokens split badly ("walletconnect-sync", "airdrop-claimz"). Training
 and evaluation embed every host of the shared CSV once, in float32 (the same on every CPU), cached in
-models/cache/scam_link/ (about 11 minutes for the 410,000 hosts on two cores the first time). The live bot embeds a
-host with the pipeline's encoder when a post links it (DomainModel.prime).
+models/cache/scam_link/ (11 minutes for 396,043 hosts on two free cores; 40 minutes for all 409,747 with another job
+on the machine). The live bot embeds a host with the pipeline's encoder when a post links it (DomainModel.prime).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from models.encoder import EMBED_DIM
 from models.paths import MODELS_DIR
 
 CACHE_DIR = MODELS_DIR / "cache" / "scam_link"
-DIM = 384
 STEP = 20_000  # hosts per progress line
 
 
@@ -32,7 +32,7 @@ def host_embeddings(hosts: list[str]) -> np.ndarray:
 
     configure_torch(2)
     encoder = Encoder(cache_size=0, precision="float32", batch_size=64)  # cached: the same on every CPU
-    out = np.zeros((len(hosts), DIM), dtype=np.float16)
+    out = np.zeros((len(hosts), EMBED_DIM), dtype=np.float16)
     for start in range(0, len(hosts), STEP):
         out[start:start + STEP] = encoder.embed_only(hosts[start:start + STEP])
         print(f"embedded {min(start + STEP, len(hosts))} of {len(hosts)} hosts", file=sys.stderr, flush=True)
