@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, Verdict
 from bot.policy import Policy
 from models.detector import (  # noqa: F401  (re-exported for bot code)
@@ -62,7 +64,26 @@ class Pipeline:
         if not (needs and texts):
             return BatchContext(texts=texts, embeddings=None, encode=encode if texts else None)
         encoded = self.encoder.encode_all(texts)
-        return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=encoded.branches, encode=encode)
+        return BatchContext(texts=texts, embeddings=encoded.embeddings, branches=self._reread(texts, encoded.branches),
+                            encode=encode)
+
+    def _reread(self, texts: list[str], branches: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Replace a branch's rows where its detector reads a post differently (`branch_texts`, e.g. repaired spelling).
+
+        Only the posts whose text changes are encoded again, in one extra pass.
+        """
+        out = dict(branches)
+        for det in self.detectors:
+            reading = getattr(det, "branch_texts", None)
+            if reading is None or det.name not in out:
+                continue
+            alt = reading(texts)
+            changed = [i for i, (a, t) in enumerate(zip(alt, texts, strict=True)) if a != t]
+            if changed:
+                rows = out[det.name].copy()
+                rows[changed] = self.encoder.encode_all([alt[i] for i in changed]).branches[det.name]
+                out[det.name] = rows
+        return out
 
     def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy],
                 events: Sequence[Reaction | MemberJoin] = (), positions: Sequence[int] | None = None) -> list[Verdict]:

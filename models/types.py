@@ -14,7 +14,7 @@ from typing import Any
 DISCORD_EPOCH_MS = 1420070400000
 # Evidence fields that quote a post's text: whoever writes one uses one of these names, and the retention
 # purge removes them with the post's own text (everything else in evidence is scores, ids and descriptions).
-MESSAGE_TEXT_KEYS = ("excerpt", "hidden_text", "quote", "text", "sample_text")
+MESSAGE_TEXT_KEYS = ("excerpt", "hidden_text", "quote", "text", "sample_text", "read_as")
 MAX_CONTENT_CHARS = 4000  # Discord's limit for Nitro messages; longer text is truncated for scoring
 # A stand-in post for a member's profile (a join or a name change judged by the impersonation detector):
 # it carries the names through cases and alerts but is no Discord message (nothing to delete or link to).

@@ -23,6 +23,7 @@ import numpy as np
 
 from models.detector import BatchContext
 from models.paths import WEIGHTS_DIR
+from models.spelling import SpellingRepair, repair_for
 from models.types import DetectorOutput, Post
 
 log = logging.getLogger(__name__)
@@ -109,9 +110,14 @@ class ToxicityDetector:
     name = "toxicity"
     needs_embedding = True
 
-    def __init__(self, branch: Any, meta: dict[str, Any]) -> None:
-        """Keep a loaded branch (see models.toxicity.branch) and its metadata; use `load` for shipped weights."""
+    def __init__(self, branch: Any, meta: dict[str, Any], spelling: SpellingRepair | None = None) -> None:
+        """Keep a loaded branch (see models.toxicity.branch) and its metadata; use `load` for shipped weights.
+
+        `spelling`: repairs obfuscated spellings before the branch reads a post (models/spelling.py); None reads
+        the normalised text as it is.
+        """
         self.encoder_branch = branch
+        self.spelling = spelling
         self.meta = dict(meta)
         self.version = str(meta.get("version", "toxicity-unknown"))
         self.thresholds = category_thresholds(meta)
@@ -131,7 +137,8 @@ class ToxicityDetector:
         if not (folder / WEIGHTS_FILE).is_file():  # e.g. a folder from before the branch (toxicity.npz)
             raise FileNotFoundError(f"{folder / WEIGHTS_FILE} not found")
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-        det = cls(load_branch(folder / WEIGHTS_FILE, meta, minilm_path()), meta)
+        spelling = repair_for(minilm_path() / "vocab.txt") if opts.get("spelling", meta.get("spelling", True)) else None
+        det = cls(load_branch(folder / WEIGHTS_FILE, meta, minilm_path()), meta, spelling)
         log.info("toxicity %s loaded (categories %s)", det.version, det.thresholds)
         return det
 
@@ -148,11 +155,17 @@ class ToxicityDetector:
         cols = [k for k, c in enumerate(self.categories) if c in chosen]
         return scaled[:, cols].max(axis=1) if cols else np.zeros(len(scaled))
 
+    def branch_texts(self, texts: Sequence[str]) -> list[str]:
+        """Return what the branch reads of each normalised text: its spelling repaired (the pipeline re-encodes it)."""
+        if self.spelling is None:
+            return list(texts)
+        return [self.spelling.repair(t) for t in texts]
+
     def predict_categories(self, encoder: Any, texts: Sequence[str]) -> np.ndarray:
         """Return scaled category scores of normalised texts, running the encoder with this detector's branch."""
         if self.name not in encoder.branches:
             encoder.add_branch(self.encoder_branch)
-        return self.scaled(encoder.encode_all(list(texts)).branches[self.name])
+        return self.scaled(encoder.encode_all(self.branch_texts(texts)).branches[self.name])
 
     def predict(self, encoder: Any, texts: Sequence[str]) -> np.ndarray:
         """Return the post scores of normalised texts (default categories)."""
@@ -168,12 +181,14 @@ class ToxicityDetector:
         scaled = self.scaled(logits)
         scores = self.post_scores(scaled)
         outputs: list[DetectorOutput] = []
-        for text, score, row in zip(ctx.texts, scores, scaled, strict=True):
+        for text, read, score, row in zip(ctx.texts, self.branch_texts(ctx.texts), scores, scaled, strict=True):
             if not text.strip():
                 outputs.append(DetectorOutput(0.0, {"summary": "empty text"}, eligible=False))
                 continue
             cats = {c: round(float(v), 4) for c, v in zip(self.categories, row, strict=True)}
-            evidence = {"summary": describe(cats, sorted(self.case_categories), self.default_threshold),
-                        "categories": cats}
+            evidence: dict[str, Any] = {"summary": describe(cats, sorted(self.case_categories), self.default_threshold),
+                                        "categories": cats}
+            if read != text:
+                evidence["read_as"] = read[:300]  # the spelling the model read ("immig rants" -> "immigrants")
             outputs.append(DetectorOutput(float(score), evidence, categories=cats))
         return outputs

@@ -49,7 +49,10 @@ OBFUSCATED = [
     ("immigrants are vermin", ["immig rants are vermin", "imigrants are vermin", "immigarnts are vermin",
                                "1mm1gr4nts are v3rm1n", "іmmіgrаnts are vermin", "immi\u200bgrants are vermin"]),
     ("you are a worthless idiot", ["you are a worthless idi0t", "you are a worthles idiot",
-                                   "you are a worth less idiot", "you are a worthless iidot"]),
+                                   "you are a worth less idiot", "you are a worthless iidot",
+                                   "you are a worthless idoit", "you are a worthless idi ot"]),
+    ("women are too stupid to vote", ["wmoen are too stupid to vote", "women are too stpuid to vote",
+                                      "women are too stu pid to vote", "women are too stup1d to vote"]),
 ]
 
 
@@ -109,16 +112,7 @@ def test_profane_insults_open_cases_only_where_the_guild_asks_for_profanity(pipe
     assert not any(_flags(pipeline, profane, none))
 
 
-# Inner spaces and doubled/swapped letters inside the key word are not learnt well enough yet (model card):
-# 0.31, 0.42 and 0.37 against 0.87 and 0.92 for the plain forms, measured with toxicity-cat4-ft2-lora32-9a42dcf8.
-HARD_OBFUSCATIONS = ["immig rants are vermin", "immigarnts are vermin", "you are a worthless iidot"]
-
-
-@pytest.mark.parametrize(("plain", "variant"), [
-    pytest.param(plain, v, marks=[pytest.mark.xfail(strict=True, reason="measured gap > 0.1: see the model card")]
-                 if v in HARD_OBFUSCATIONS else [])
-    for plain, variants in OBFUSCATED for v in variants
-])
+@pytest.mark.parametrize(("plain", "variant"), [(plain, v) for plain, variants in OBFUSCATED for v in variants])
 def test_obfuscated_spellings_score_like_the_plain_form(pipeline: Pipeline, plain: str, variant: str) -> None:
     plain_score, variant_score = _scores(pipeline, [plain, variant])
     assert plain_score >= 0.5  # the plain form is flagged
@@ -128,3 +122,17 @@ def test_obfuscated_spellings_score_like_the_plain_form(pipeline: Pipeline, plai
 def test_other_scripts_are_not_flagged_for_being_other_scripts(pipeline: Pipeline) -> None:
     assert [normalize(t) for t in OTHER_SCRIPTS] == OTHER_SCRIPTS
     assert not any(_flags(pipeline, OTHER_SCRIPTS)), _scores(pipeline, OTHER_SCRIPTS).round(2)
+
+
+def test_the_pipeline_scores_the_repaired_spelling_and_says_what_it_read(pipeline: Pipeline) -> None:
+    from datetime import UTC, datetime
+
+    texts = ["immig rants are vermin", "immigrants are vermin", "you are a worthless iidot"]
+    posts = [Post(id=str(i), channel_id="c", author_id="a", content=t, created_at=datetime(2025, 1, 1, tzinfo=UTC))
+             for i, t in enumerate(texts)]
+    obfuscated, plain, swapped = pipeline.process(posts, lambda _g: Policy())
+    assert "toxicity" in obfuscated.flags and "toxicity" in swapped.flags
+    assert obfuscated.scores["toxicity"] == pytest.approx(plain.scores["toxicity"], abs=1e-4)
+    assert obfuscated.evidence["toxicity"]["read_as"] == "immigrants are vermin"
+    assert swapped.evidence["toxicity"]["read_as"] == "you are a worthless idiot"
+    assert "read_as" not in plain.evidence["toxicity"]
