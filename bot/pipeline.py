@@ -11,11 +11,13 @@ import numpy as np
 from bot.domain import DetectorOutput, MemberJoin, Post, Reaction, Verdict
 from bot.policy import Policy
 from models.detector import (  # noqa: F401  (re-exported for bot code)
+    REREAD,
     BatchContext,
     Detector,
     PersistentDetector,
     StatefulDetector,
     WindowedDetector,
+    second_reading,
 )
 from models.normalize import normalize
 from models.registry import Grouping, grouping
@@ -68,21 +70,17 @@ class Pipeline:
                             encode=encode)
 
     def _reread(self, texts: list[str], branches: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Replace a branch's rows where its detector reads a post differently (`branch_texts`, e.g. repaired spelling).
+        """Add a branch's rows for a second reading of the posts, where its detector reads them differently.
 
-        Only the posts whose text changes are encoded again, in one extra pass.
+        A detector with `branch_texts` (toxicity: the spelling repaired) gets `branches["<name>/reread"]`: the
+        branch's rows of those texts; only the posts whose text changes are encoded again, in one extra pass.
         """
         out = dict(branches)
         for det in self.detectors:
             reading = getattr(det, "branch_texts", None)
             if reading is None or det.name not in out:
                 continue
-            alt = reading(texts)
-            changed = [i for i, (a, t) in enumerate(zip(alt, texts, strict=True)) if a != t]
-            if changed:
-                rows = out[det.name].copy()
-                rows[changed] = self.encoder.encode_all([alt[i] for i in changed]).branches[det.name]
-                out[det.name] = rows
+            out[det.name + REREAD] = second_reading(self.encoder, det.name, texts, reading(texts), out[det.name])
         return out
 
     def process(self, posts: Sequence[Post], policy_for: Callable[[str], Policy],

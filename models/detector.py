@@ -10,6 +10,17 @@ import numpy as np
 
 from models.types import DetectorOutput, MemberJoin, Post, Reaction
 
+REREAD = "/reread"  # branches[name + REREAD]: a detector's branch rows of its second reading (branch_texts)
+
+
+def second_reading(encoder: Any, name: str, texts: list[str], alt: list[str], rows: np.ndarray) -> np.ndarray:
+    """Return branch `name`'s rows of `alt`, encoding only the texts that differ from `texts` (rows has the rest)."""
+    changed = [i for i, (a, t) in enumerate(zip(alt, texts, strict=True)) if a != t]
+    out = rows.copy()
+    if changed:
+        out[changed] = encoder.encode_all([alt[i] for i in changed]).branches[name]
+    return out
+
 
 @dataclass(slots=True)
 class BatchContext:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from models.detector import BatchContext
+from models.detector import REREAD, BatchContext, second_reading
 from models.paths import WEIGHTS_DIR
 from models.spelling import SpellingRepair, repair_for
 from models.types import DetectorOutput, Post
@@ -156,16 +156,28 @@ class ToxicityDetector:
         return scaled[:, cols].max(axis=1) if cols else np.zeros(len(scaled))
 
     def branch_texts(self, texts: Sequence[str]) -> list[str]:
-        """Return what the branch reads of each normalised text: its spelling repaired (the pipeline re-encodes it)."""
+        """Return the second reading of each normalised text: its spelling repaired (the pipeline encodes it too)."""
         if self.spelling is None:
             return list(texts)
         return [self.spelling.repair(t) for t in texts]
+
+    @staticmethod
+    def best_reading(logits: np.ndarray, reread: np.ndarray | None) -> np.ndarray:
+        """Return per category the higher of the two readings' logits: a repair can only add what it uncovers.
+
+        A repair can also turn slang the vocabulary lacks into a harmless word ("how tarded" -> "how traded"),
+        so the post as written keeps its own score.
+        """
+        return logits if reread is None else np.maximum(logits, reread)
 
     def predict_categories(self, encoder: Any, texts: Sequence[str]) -> np.ndarray:
         """Return scaled category scores of normalised texts, running the encoder with this detector's branch."""
         if self.name not in encoder.branches:
             encoder.add_branch(self.encoder_branch)
-        return self.scaled(encoder.encode_all(self.branch_texts(texts)).branches[self.name])
+        texts = list(texts)
+        logits = encoder.encode_all(texts).branches[self.name]
+        reread = second_reading(encoder, self.name, texts, self.branch_texts(texts), logits)
+        return self.scaled(self.best_reading(logits, reread))
 
     def predict(self, encoder: Any, texts: Sequence[str]) -> np.ndarray:
         """Return the post scores of normalised texts (default categories)."""
@@ -178,7 +190,7 @@ class ToxicityDetector:
         logits = ctx.branches.get(self.name)
         if logits is None:
             raise ValueError("ToxicityDetector needs its branch on the shared encoder (encoder.add_branch)")
-        scaled = self.scaled(logits)
+        scaled = self.scaled(self.best_reading(logits, ctx.branches.get(self.name + REREAD)))
         scores = self.post_scores(scaled)
         outputs: list[DetectorOutput] = []
         for text, read, score, row in zip(ctx.texts, self.branch_texts(ctx.texts), scores, scaled, strict=True):
@@ -189,6 +201,6 @@ class ToxicityDetector:
             evidence: dict[str, Any] = {"summary": describe(cats, sorted(self.case_categories), self.default_threshold),
                                         "categories": cats}
             if read != text:
-                evidence["read_as"] = read[:300]  # the spelling the model read ("immig rants" -> "immigrants")
+                evidence["read_as"] = read[:300]  # also read so ("immig rants" -> "immigrants"); the higher counts
             outputs.append(DetectorOutput(float(score), evidence, categories=cats))
         return outputs

@@ -98,7 +98,7 @@ class _Reader:
         return [t.replace("iidot", "idiot!!") for t in texts]
 
     def score(self, posts: list[Post], ctx: BatchContext) -> list[DetectorOutput]:
-        return [DetectorOutput(float(r[0]) / 100) for r in ctx.branches["reader"]]
+        return [DetectorOutput(float(r[0]) / 100) for r in ctx.branches["reader/reread"]]
 
 
 def test_the_pipeline_re_encodes_only_the_posts_a_detector_reads_differently() -> None:
@@ -109,4 +109,5 @@ def test_the_pipeline_re_encodes_only_the_posts_a_detector_reads_differently() -
              for i, t in enumerate(["hello there", "you iidot", "fine"])]
     ctx = pipe.context(posts)
     assert enc.seen == [["hello there", "you iidot", "fine"], ["you idiot!!"]]
-    assert ctx.branches["reader"][:, 0].tolist() == [11.0, 11.0, 4.0]  # row 1 is the re-read text's
+    assert ctx.branches["reader"][:, 0].tolist() == [11.0, 9.0, 4.0]  # the posts as written
+    assert ctx.branches["reader/reread"][:, 0].tolist() == [11.0, 11.0, 4.0]  # row 1 is the re-read text's

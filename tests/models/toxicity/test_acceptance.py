@@ -136,3 +136,15 @@ def test_the_pipeline_scores_the_repaired_spelling_and_says_what_it_read(pipelin
     assert obfuscated.evidence["toxicity"]["read_as"] == "immigrants are vermin"
     assert swapped.evidence["toxicity"]["read_as"] == "you are a worthless idiot"
     assert "read_as" not in plain.evidence["toxicity"]
+
+
+def test_a_repair_never_lowers_a_score(pipeline: Pipeline) -> None:
+    det = pipeline.detector("toxicity")
+    assert isinstance(det, ToxicityDetector) and det.spelling is not None
+    as_written = ToxicityDetector.load(spelling=False)  # same weights, reads the text only as written
+    texts = [normalize(t) for t in ["my dad is deaf and they gifted him a speaker. how tarded",  # -> "traded"
+                                    "you are a worthless iidot"]]
+    assert [det.spelling.repair(t) != t for t in texts] == [True, True]
+    repaired, plain = det.predict(pipeline.encoder, texts), as_written.predict(pipeline.encoder, texts)
+    assert repaired[0] == pytest.approx(plain[0], abs=1e-6)  # the repair reads a harmless word: the original counts
+    assert repaired[1] > plain[1] + 0.3  # the repair uncovers the insult
