@@ -7,7 +7,7 @@ false-positive rate of the benign sources, the share of prose *about* injection 
 head on the hand-written governance set (models/data/prompt_injection/test.jsonl).
 
 Run: govmod eval prompt_injection [--c 1.0] [--target-fpr 0.0075] [--cv family|group] [--no-signatures]
-     [--no-windows] [--skip-holdout]
+     [--no-discussion-ceiling] [--no-windows] [--skip-holdout]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ RECALL_TARGET, FPR_TARGET, ABOUT_TARGET = 0.80, 0.01, 0.02
 
 
 def holdout(c: float, target_fpr: float, use_windows: bool = True, use_signatures: bool = True,
-            by_family: bool = False) -> dict[str, tuple[int, int, float]]:
+            by_family: bool = False, use_discussion: bool = True) -> dict[str, tuple[int, int, float]]:
     """Hold out each CSV source in turn; return source -> (rows, flagged, threshold) and print the table."""
     from models.threats.injection_dataset import family, read_rows
     from models.threats.train_prompt_injection import load_trainset, scores, train
@@ -44,7 +44,7 @@ def holdout(c: float, target_fpr: float, use_windows: bool = True, use_signature
     print(f"{'held-out source':28s} {'label':>5s} {'rows':>5s} {'flagged':>7s} {'rate':>6s} {'thr':>5s}")
     for held_family in families:
         held = family_of == held_family
-        det = train(data.take(~held), c, target_fpr, use_windows, use_signatures, by_family)
+        det = train(data.take(~held), c, target_fpr, use_windows, use_signatures, by_family, use_discussion)
         test = data.take(held)
         flagged = scores(det, test, use_windows) >= det.default_threshold
         for source, label in sorted({(s, int(y)) for s, y in zip(test.sources, test.labels, strict=True)}):
@@ -109,13 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-windows", action="store_true", help="read only the first 256 tokens (for comparison)")
     ap.add_argument("--no-signatures", action="store_true",
                     help="head and rule floors only: no attack-format signatures (the strictly held-out figure)")
+    ap.add_argument("--no-discussion-ceiling", action="store_true",
+                    help="do not cap third-person descriptions of injection under the line (lr-4 behaviour)")
     ap.add_argument("--cv", choices=("family", "group"), default="family",
                     help="inner CV that picks each fold's threshold: whole source families out (shipped) or groups")
     args = ap.parse_args(argv)
     ok = True
     if not args.skip_holdout:
         ok = summarise(holdout(args.c, args.target_fpr, not args.no_windows, not args.no_signatures,
-                               args.cv == "family"))
+                               args.cv == "family", not args.no_discussion_ceiling))
     governance_set(args.data)
     np.seterr(all="ignore")
     return 0 if ok else 1

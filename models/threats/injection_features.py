@@ -235,10 +235,48 @@ def signatures(raw: str, vector: np.ndarray) -> tuple[str, ...]:
     return tuple(found)
 
 
-def signature_floor(raws: list[str], features: np.ndarray) -> np.ndarray:
-    """Return SIGNATURE_FLOOR for the posts that carry an attack signature, else 0."""
+# Prose that describes injection in the third person ("the attacker tells the model to ignore ...") rather than
+# giving an AI instructions: it never addresses anyone as "you", it names a model, an agent or an attacker in
+# the third person, and it gives no directive to one ("the assistant must ...", "AI agents should ..."). Such a
+# text is capped under the line unless a signature or a smuggled payload fires. Written after reading the
+# `about_injection` texts the head flagged (model card): a held-out figure for that source counts it.
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|thou|thee|thy)\b", _F)
+_MODEL = (r"(?:(?:large\s+)?language\s+models?|llms?|models?|chat\s*bots?|assistants?|agents?|ai(?:\s+systems?)?"
+          r"|systems?|bots?)")
+_THIRD_PERSON = re.compile(rf"\b(?:the|a|an|target|victim|its|their)\s+(?:\w+\s+)?{_MODEL}\b|\battackers?\b"
+                           r"|\badversar\w+|\bthe\s+target\b", _F)
+_DIRECTIVE = re.compile(rf"\b{_MODEL}\s+(?:\w+\s+)?(?:must|should|shall|will\s+now|needs?\s+to|has\s+to|have\s+to"
+                        r"|(?:is|are)\s+(?:to|now|required|instructed|ordered|authori[sz]ed))\b", _F)
+_NOT_DISCUSSION = tuple(FEATURE_NAMES.index(n) for n in ("addresses_agent", "hidden_block", "encoded_payload",
+                                                          "tag_smuggling", "zero_width"))
+DISCUSSION_CEILING = 0.5
+
+
+def describes_injection(raw: str, vector: np.ndarray) -> bool:
+    """Return whether a text talks about AI models or attackers in the third person without instructing one."""
+    if vector[list(_NOT_DISCUSSION)].max() > 0:
+        return False
+    text = unicodedata.normalize("NFKC", raw)
+    return (not _SECOND_PERSON.search(text) and _THIRD_PERSON.search(text) is not None
+            and not _DIRECTIVE.search(text))
+
+
+def described(raws: list[str], features: np.ndarray) -> np.ndarray:
+    """Return per text whether it describes injection in the third person (see describes_injection)."""
     feats = np.atleast_2d(features)
-    return np.array([SIGNATURE_FLOOR if signatures(r, f) else 0.0 for r, f in zip(raws, feats, strict=True)])
+    return np.array([describes_injection(r, f) for r, f in zip(raws, feats, strict=True)], dtype=bool)
+
+
+def signature_floor(raws: list[str], features: np.ndarray, discussed: np.ndarray | None = None) -> np.ndarray:
+    """Return SIGNATURE_FLOOR for the posts that carry an attack signature, else 0.
+
+    `discussed` marks third-person descriptions: an override phrase there is described, not given, so on its
+    own it is no signature.
+    """
+    feats = np.atleast_2d(features)
+    told = np.zeros(len(raws), dtype=bool) if discussed is None else discussed
+    return np.array([SIGNATURE_FLOOR if set(signatures(r, f)) - ({"override"} if d else set()) else 0.0
+                     for r, f, d in zip(raws, feats, told, strict=True)])
 
 
 def feature_matrix(raws: list[str]) -> np.ndarray:

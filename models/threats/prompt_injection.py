@@ -16,9 +16,12 @@ from models.normalize import normalize
 from models.paths import WEIGHTS_DIR
 from models.threats.guild_context import GuildContexts, GuildThreatContext
 from models.threats.injection_features import (
+    DISCUSSION_CEILING,
     FEATURE_NAMES,
     INSTRUCTION_RULES,
     SIGNATURE_DESCRIPTIONS,
+    described,
+    describes_injection,
     extract,
     feature_matrix,
     rule_floor,
@@ -66,6 +69,7 @@ class PromptInjectionDetector:
         self.agent_boost = float(meta.get("agent_channel_boost", 0.15))
         self.window_gate = float(meta.get("window_gate", 1.1))  # above 1: never window (heads trained without)
         self.use_signatures = bool(meta.get("signatures", False))  # attack-format signatures floor the score
+        self.use_discussion = bool(meta.get("discussion_ceiling", False))  # third-person descriptions stay under
         if list(meta.get("features", FEATURE_NAMES)) != list(FEATURE_NAMES):
             raise ValueError("prompt_injection weights were trained on other rule features; retrain them")
         if self.weight.shape != (EMBED_DIM + len(FEATURE_NAMES),):
@@ -97,8 +101,12 @@ class PromptInjectionDetector:
             return np.zeros(0)
         feats = feature_matrix(list(raws)) if features is None else features
         z = head_input(embeddings, feats, self.feature_scale) @ self.weight + self.bias
-        probs = np.maximum(0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64))), rule_floor(feats))
-        return np.maximum(probs, signature_floor(list(raws), feats)) if self.use_signatures else probs
+        head = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
+        told = described(list(raws), feats) if self.use_discussion else None
+        if told is not None:
+            head = np.where(told, np.minimum(head, DISCUSSION_CEILING), head)
+        probs = np.maximum(head, rule_floor(feats))
+        return np.maximum(probs, signature_floor(list(raws), feats, told)) if self.use_signatures else probs
 
     def window_scores(self, raws: Sequence[str], first: np.ndarray, encode: Callable[[list[str]], np.ndarray] | None
                       ) -> tuple[np.ndarray, list[tuple[int, str] | None]]:
@@ -142,6 +150,10 @@ class PromptInjectionDetector:
             reasons = feats.describe()
             if self.use_signatures:
                 reasons += [SIGNATURE_DESCRIPTIONS[n] for n in signatures(raw, feats.vector) if n != "override"]
+            discussion = self.use_discussion and describes_injection(raw, feats.vector)
+            if discussion:
+                reasons.append("talks about AI models or attackers in the third person and instructs none "
+                               f"(read as a discussion: the model's score is capped at {DISCUSSION_CEILING:.2f})")
             if window is not None and score >= 0.5 and ctx.encode is not None:
                 window = (window[0], self.strongest_sentence(window[1], ctx.encode))
                 reasons.append(_buried_reason(raw, window))
@@ -151,7 +163,8 @@ class PromptInjectionDetector:
                 score = min(1.0, score + self.agent_boost)
                 reasons.append("posted in a channel an AI agent reads")
             if reasons:
-                lead = "addresses an AI agent with instructions" if set(feats.fired) & set(INSTRUCTION_RULES) \
+                lead = "discusses prompt injection rather than giving an AI instructions" if discussion \
+                    else "addresses an AI agent with instructions" if set(feats.fired) & set(INSTRUCTION_RULES) \
                     else "may try to steer an AI agent"
                 evidence = {"summary": f"{lead} (score {score:.2f})", "signals": reasons}
                 if feats.hidden:
