@@ -83,14 +83,14 @@ class SpellingRepair:
             m = runs[k]
             out.append(text[pos:m.start()])
             nxt = runs[k + 1] if k + 1 < len(runs) else None
-            if (nxt is not None and text[m.end():nxt.start()] == " " and _alone(text, m) and _alone(text, nxt)
-                    and self._joins(m.group(), nxt.group())):
+            if (nxt is not None and text[m.end():nxt.start()] == " " and self._joins(m.group(), nxt.group())
+                    and _alone(text, m) and _alone(text, nxt)):  # the cheap look-ups first: most runs are words
                 out.append((m.group() + nxt.group()).lower())
                 pos = nxt.end()
                 k += 2
                 continue
-            fixed = self.word(m.group()) if _alone(text, m) else None
-            out.append(fixed if fixed is not None else m.group())
+            fixed = self.word(m.group())
+            out.append(fixed if fixed is not None and _alone(text, m) else m.group())
             pos = m.end()
             k += 1
         out.append(text[pos:])
@@ -107,7 +107,7 @@ class SpellingRepair:
     def _joins(self, left: str, right: str) -> bool:
         """Return whether two runs split by one space are one word broken apart."""
         joined = (left + right).lower()
-        return joined in self.rank and len(joined) >= MIN_JOINED and not self.known(left)  # "the rapist" stays
+        return len(joined) >= MIN_JOINED and joined in self.rank and not self.known(left)  # "the rapist" stays
 
 
 _SAFE_EDGE = set(" \t\n,.!?;\"()[]{}*~|")

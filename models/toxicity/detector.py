@@ -190,17 +190,19 @@ class ToxicityDetector:
         logits = ctx.branches.get(self.name)
         if logits is None:
             raise ValueError("ToxicityDetector needs its branch on the shared encoder (encoder.add_branch)")
-        scaled = self.scaled(self.best_reading(logits, ctx.branches.get(self.name + REREAD)))
+        reread = ctx.branches.get(self.name + REREAD)
+        scaled = self.scaled(self.best_reading(logits, reread))
         scores = self.post_scores(scaled)
+        reread_rows = np.zeros(len(logits), dtype=bool) if reread is None else np.any(reread != logits, axis=1)
         outputs: list[DetectorOutput] = []
-        for text, read, score, row in zip(ctx.texts, self.branch_texts(ctx.texts), scores, scaled, strict=True):
+        for text, score, row, again in zip(ctx.texts, scores, scaled, reread_rows, strict=True):
             if not text.strip():
                 outputs.append(DetectorOutput(0.0, {"summary": "empty text"}, eligible=False))
                 continue
             cats = {c: round(float(v), 4) for c, v in zip(self.categories, row, strict=True)}
             evidence: dict[str, Any] = {"summary": describe(cats, sorted(self.case_categories), self.default_threshold),
                                         "categories": cats}
-            if read != text:
-                evidence["read_as"] = read[:300]  # also read so ("immig rants" -> "immigrants"); the higher counts
+            if again and self.spelling is not None:  # also read with its spelling repaired; the higher score counts
+                evidence["read_as"] = self.spelling.repair(text)[:300]
             outputs.append(DetectorOutput(float(score), evidence, categories=cats))
         return outputs
