@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.bench_checks import fused_check, int8_check, lm_check, precision_check, time_copy_flood, time_flood
 from bot.domain import Post
 from bot.loader import load_pipeline
-from bot.pipeline import Pipeline
+from bot.pipeline import REREAD, Pipeline
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -110,7 +112,11 @@ def time_pipeline(pipeline: Pipeline, posts: list[Post], batch: int) -> dict[str
         for chunk, ctx in contexts:
             det.score(chunk, ctx)
         per[det.name] = round(len(posts) / max(time.perf_counter() - t, 1e-9), 1)
-    return {"messages_per_s": rate, "seconds": round(len(posts) / rate, 2), "per_stage_messages_per_s": per}
+    reread = {name.removesuffix(REREAD): sum(int(np.any(c.branches[name] != c.branches[name.removesuffix(REREAD)],
+                                                         axis=1).sum()) for _, c in contexts)
+              for name in (contexts[0][1].branches if contexts else {}) if name.endswith(REREAD)}
+    return {"messages_per_s": rate, "seconds": round(len(posts) / rate, 2), "per_stage_messages_per_s": per,
+            "second_readings": reread}  # posts a detector also read differently (toxicity: spelling repaired)
 
 
 def time_bert_reference(texts: list[str], batch: int, max_length: int = 256,

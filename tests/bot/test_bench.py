@@ -75,3 +75,14 @@ def test_each_timed_run_starts_with_empty_memos() -> None:
     bench.clear_memos(Pipe())  # type: ignore[arg-type]
     assert [f.cache_info().currsize for f in (skeleton, split_host, _style_row)] == [0, 0, 0]
     assert forgotten == [True]
+
+
+def test_batch_timing_counts_the_posts_a_detector_read_a_second_time() -> None:
+    from bot.bench import make_posts, time_pipeline
+    from tests.models.test_spelling import _Encoder, _Reader
+
+    from bot.pipeline import Pipeline
+
+    pipeline = Pipeline(_Encoder(), [_Reader()])
+    result = time_pipeline(pipeline, make_posts(["hello", "you iidot", "fine", "an iidot again"] * 3), batch=5)
+    assert result["second_readings"] == {"reader": 6}
