@@ -79,9 +79,8 @@ def test_each_timed_run_starts_with_empty_memos() -> None:
 
 def test_batch_timing_counts_the_posts_a_detector_read_a_second_time() -> None:
     from bot.bench import make_posts, time_pipeline
-    from tests.models.test_spelling import _Encoder, _Reader
-
     from bot.pipeline import Pipeline
+    from tests.models.test_spelling import _Encoder, _Reader
 
     pipeline = Pipeline(_Encoder(), [_Reader()])
     result = time_pipeline(pipeline, make_posts(["hello", "you iidot", "fine", "an iidot again"] * 3), batch=5)
