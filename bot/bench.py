@@ -112,11 +112,14 @@ def time_pipeline(pipeline: Pipeline, posts: list[Post], batch: int) -> dict[str
         for chunk, ctx in contexts:
             det.score(chunk, ctx)
         per[det.name] = round(len(posts) / max(time.perf_counter() - t, 1e-9), 1)
-    reread = {name.removesuffix(REREAD): sum(int(np.any(c.branches[name] != c.branches[name.removesuffix(REREAD)],
-                                                         axis=1).sum()) for _, c in contexts)
-              for name in (contexts[0][1].branches if contexts else {}) if name.endswith(REREAD)}
+    reread: dict[str, int] = {}  # posts a detector also read differently (toxicity: spelling repaired)
+    for _, ctx in contexts:
+        for name, rows in ctx.branches.items():
+            if name.endswith(REREAD):
+                base = name.removesuffix(REREAD)
+                reread[base] = reread.get(base, 0) + int(np.any(rows != ctx.branches[base], axis=1).sum())
     return {"messages_per_s": rate, "seconds": round(len(posts) / rate, 2), "per_stage_messages_per_s": per,
-            "second_readings": reread}  # posts a detector also read differently (toxicity: spelling repaired)
+            "second_readings": reread}
 
 
 def time_bert_reference(texts: list[str], batch: int, max_length: int = 256,

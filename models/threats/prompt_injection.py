@@ -21,7 +21,6 @@ from models.threats.injection_features import (
     INSTRUCTION_RULES,
     SIGNATURE_DESCRIPTIONS,
     described,
-    describes_injection,
     extract,
     feature_matrix,
     rule_floor,
@@ -95,14 +94,21 @@ class PromptInjectionDetector:
         """Take the channels an AI agent reads in a guild."""
         self.guilds.set(guild_id, context)
 
-    def predict(self, embeddings: np.ndarray, raws: Sequence[str], features: np.ndarray | None = None) -> np.ndarray:
-        """Return injection scores from embeddings of the normalised texts and the raw texts (rule floors applied)."""
+    def predict(self, embeddings: np.ndarray, raws: Sequence[str], features: np.ndarray | None = None,
+                told: np.ndarray | None = None) -> np.ndarray:
+        """Return injection scores from embeddings of the normalised texts and the raw texts (rule floors applied).
+
+        `told`: which texts describe injection in the third person, if the caller has it (else computed here).
+        """
         if len(raws) == 0:
             return np.zeros(0)
         feats = feature_matrix(list(raws)) if features is None else features
         z = head_input(embeddings, feats, self.feature_scale) @ self.weight + self.bias
         head = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
-        told = described(list(raws), feats) if self.use_discussion else None
+        if not self.use_discussion:
+            told = None
+        elif told is None:
+            told = described(list(raws), feats)
         if told is not None:
             head = np.where(told, np.minimum(head, DISCUSSION_CEILING), head)
         probs = np.maximum(head, rule_floor(feats))
@@ -142,15 +148,16 @@ class PromptInjectionDetector:
             raise ValueError("PromptInjectionDetector needs the shared embeddings (ctx.embeddings is None)")
         raws = [p.scoring_text for p in posts]
         extracted = [extract(r) for r in raws]
-        first = self.predict(ctx.embeddings, raws, features=np.stack([f.vector for f in extracted]))
+        features = np.stack([f.vector for f in extracted])
+        told = described(raws, features) if self.use_discussion else np.zeros(len(raws), dtype=bool)
+        first = self.predict(ctx.embeddings, raws, features=features, told=told)
         probs, buried = self.window_scores(raws, first, ctx.encode)
         outputs = []
-        for post, raw, prob, feats, window in zip(posts, raws, probs, extracted, buried, strict=True):
+        for post, raw, prob, feats, window, discussion in zip(posts, raws, probs, extracted, buried, told, strict=True):
             score = float(prob)
             reasons = feats.describe()
             if self.use_signatures:
                 reasons += [SIGNATURE_DESCRIPTIONS[n] for n in signatures(raw, feats.vector) if n != "override"]
-            discussion = self.use_discussion and describes_injection(raw, feats.vector)
             if discussion:
                 reasons.append("talks about AI models or attackers in the third person and instructs none "
                                f"(read as a discussion: the model's score is capped at {DISCUSSION_CEILING:.2f})")
