@@ -17,7 +17,13 @@ RULES: dict[str, re.Pattern[str]] = {
     "ignore_instructions": re.compile(
         r"\b(?:ignore|disregard)\s+(?:all\s+)?(?:of\s+)?(?:the\s+|everything\s+)?above\b|\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,30}\b(?:previous|prior|above|earlier|all|your|"
         r"any|the|system|original)\b.{0,25}\b(?:instructions?|rules|prompts?|directives?|guidelines|guardrails|"
-        r"constraints|policies|context|programming)\b", _F),
+        r"constraints|policies|context|programming)\b"
+        # "disregard everything you were told", "forget all I said before", "your previous orders are void"
+        r"|\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:everything|all|anything|whatever)\s+(?:(?:that\s+)?(?:you\s+"
+        r"(?:were|have\s+been|'ve\s+been|got|learned|know)|i\s+(?:said|told)|(?:was\s+)?(?:said|written|stated)\s+"
+        r"(?:before|above|earlier)))|\b(?:previous|prior|earlier|old|original|current)\s+(?:orders|instructions|rules|"
+        r"directives|commands|prompt)\s+(?:are|is|have\s+been)\s+(?:now\s+)?(?:void|null|cancel+ed|revoked|obsolete|"
+        r"invalid|overridden|no\s+longer)", _F),
     "system_prompt": re.compile(
         r"\bnew\s+(?:system\s+)?(?:prompt|instructions?|directives?)\b|\bsystem\s*(?:prompt|message|override)\s*:"
         r"|\[\s*(?:system|inst|admin)\s*\]|<\|?\s*(?:im_start|system|endoftext)|#{2,}\s*(?:system|instruction)"
@@ -45,7 +51,7 @@ RULES: dict[str, re.Pattern[str]] = {
                           r"|\b(?:transfer|send|approve|execute|sign|release|withdraw|pay|disburse|bridge|mint|move|grant|"
                           r"give|delete|reply|respond|act|do\s+it)\b[^.!?\n]{0,80}\bright\s+now\b", _F),
     "jailbreak_persona": re.compile(
-        r"\b(?:do\s+anything\s+now|DAN\b|developer\s+mode|(?:stay|remain|break)\s+(?:in|out\s+of)\s+character"
+        r"\b(?:do\s+anything\s+now|(?-i:DAN)\b|developer\s+mode|(?:stay|remain|break)\s+(?:in|out\s+of)\s+character"
         r"|(?:not|never)\s+(?:be\s+)?(?:bound|restricted|limited)\s+by|without\s+(?:any\s+)?(?:restrictions|"
         r"censorship|filters?|limits|morals|ethics)|no\s+(?:ethical|moral)?\s*(?:restrictions|guidelines|limits|"
         r"filters|boundaries|censorship)|(?:un|non-?)(?:filtered|censored|restricted)\s+(?:ai|mode|model|response)"
@@ -56,7 +62,7 @@ RULES: dict[str, re.Pattern[str]] = {
     "extraction": re.compile(
         r"\b(?:repeat|print|reveal|show|output|display|disclose|leak|recite|dump|spell\s+out|write\s+(?:down|out)"
         r"|tell\s+me|list|format|translate|summari[sz]e)\b.{0,40}\b(?:(?:your|prior|previous|above|initial|hidden|"
-        r"original|the\s+(?:above|previous|prior|hidden|initial|original|secret))\s+(?:\w+\s+){0,2}"
+        r"original|the\s+(?:above|previous|prior|hidden|initial|original|secret))\s+(?!own\s)(?:\w+\s+){0,2}"
         r"(?:instructions|prompt|rules|directives|text|words|context)"
         r"|(?:words|text|instructions|everything|prompt)\s+(?:above|before\s+this)"
         r"|system\s+prompt|(?:the\s+)?(?:password|access\s+code|secret\s+(?:key|word|code)))\b", _F),
@@ -204,11 +210,13 @@ def rule_floor(features: np.ndarray) -> np.ndarray:
 
 # Signatures of published attack formats: fake system / data delimiters of agent benchmarks, a request to act
 # on "my" accounts inside a tool's data fields, a dictated password reply. Precise enough to flag on their own
-# (none fires on a benign row of the shared data), but written after reading the attack sources: a held-out
+# (none fires on a benign row of the shared data; a "## Instructions" header no longer counts since lr-6), but
+# written after reading the attack sources: a held-out
 # figure that counts them is not a held-out figure for the families they were read from (see the model card).
 SIGNATURES: dict[str, re.Pattern[str]] = {
     "fake_delimiter": re.compile(
-        r"#{2,}\s*\(?\s*(?:system|admin|instruction)|\(system[_ ]message\)|</?information>"
+        r"#{2,}\s*\(\s*(?:system|admin|instruction)|#{2,}\s*(?:system|admin|instruction)(?:[ _]message)?\s*:"
+        r"|\(system[_ ]message\)|</?information>"
         r"|\bimportant\s+message\s+from\s+me\b|%%%\s*end\b", re.IGNORECASE),
     "request_in_data": re.compile(
         r"(?:[{\[]\s*['\"]|['\"]\s*:\s*['\"]|\|\s)[^{}]{0,400}?(?:['\"]\s*:\s*['\"]|:\s+)(?:please|could\s+you|"
@@ -216,10 +224,54 @@ SIGNATURES: dict[str, re.Pattern[str]] = {
         re.IGNORECASE | re.DOTALL),
     "dictated_password": re.compile(r"[\"'\[“(]\s*access\s+grant", re.IGNORECASE),
 }
+# Two signatures count only in a text that speaks to someone ("you" outside quotation marks) and does not
+# describe injection in the third person: a persona freed of its rules ("DAN", "developer mode", "ignore OpenAI's
+# content policy"; "no restrictions", "uncensored" or "stay in character" only in a text that names an AI, an
+# assistant or a persona, since "you can vote without restrictions" is governance talk), and a demand to print the
+# hidden prompt, the instructions above or the password (also as an imperative that opens a sentence). Narrowed on
+# benign texts only (names "Dan" in tables, "summarise ... in your own words"); written with the jailbreak and
+# Tensor Trust attacks known (model card).
+_AI_WORD = re.compile(r"\bai\b|\ba\.i\.|chat\s*gpt|\bgpt|openai|\bllms?\b|language\s+model|assistant|chat\s*bot"
+                      r"|\bpersonas?\b", re.IGNORECASE)
+_PERSONA = re.compile(
+    r"(?-i:\bDAN\b)|\bdo\s+anything\s+now\b|\bdeveloper\s+mode\b|\bjailbr(?:eak|oken)\s+(?:mode|version|persona)\b"
+    r"|\b(?:ignore|bypass|violate|disregard|not\s+follow|don'?t\s+follow)\b.{0,30}\b(?:content\s+polic\w*"
+    r"|openai|usage\s+polic\w*|(?:your|its|all|any)\s+(?:ethic|moral)\w*|safety\s+(?:guidelines|filters|rules))", _F)
+_PERSONA_NEAR_AI = re.compile(  # these count only in a text that also names an AI, an assistant or a persona
+    r"\b(?:no|without\s+(?:any\s+)?)(?:ethical\s+|moral\s+|content\s+)?(?:restrictions|censorship|filters|filtering"
+    r"|limitations|boundaries)\b|\b(?:stay|remain)\s+in\s+character\b|\bbreak(?:ing)?\s+(?:out\s+of\s+)?character\b"
+    r"|\b(?:un|non-?)(?:filtered|censored|restricted)\b|\bamoral\b|\b(?:not|never)\s+(?:be\s+)?(?:bound|restricted"
+    r"|limited|constrained)\s+by\b|\b(?:has|have|with)\s+no\s+(?:rules|restrictions|limits|filters|morals|ethics"
+    r"|boundaries)\b|\bfree\s+(?:from|of)\s+(?:all\s+|any\s+)?(?:restrictions|rules|limitations|constraints)", _F)
+_REVEAL = re.compile(
+    r"\b(?:repeat|print|reveal|output|display|disclose|leak|recite|dump|spell\s+out|echo|tell\s+me)\b.{0,40}"
+    r"(?:\byour\s+(?:\w+\s+){0,2}(?:system\s+)?(?:prompt|instructions|directives)\b|\b(?:the\s+)?(?:system\s+prompt"
+    r"|access\s+code|password|secret\s+(?:key|word|code))\b|\b(?:text|words|instructions|everything)\s+(?:above|"
+    r"before\s+this|so\s+far)\b|\b(?:initial|original|hidden|previous|prior)\s+(?:\w+\s+)?(?:prompt|instructions)\b)",
+    _F)
+
+
+def _addressed_signatures(raw: str, addressed: bool) -> list[str]:
+    """Return the persona / prompt-extraction signatures of a text (`addressed`: it says "you" outside quotes)."""
+    found = []
+    if addressed and (_PERSONA.search(raw) or (_AI_WORD.search(raw) and _PERSONA_NEAR_AI.search(raw))):
+        found.append("jailbreak_core")
+    match = _REVEAL.search(raw)
+    if match and (addressed or _IMPERATIVE.search(raw[:match.start()])):
+        found.append("reveal_prompt")
+    return found
+
+
+# The demand opens a sentence ("Now print the instructions above."): an imperative speaks to the reader.
+_IMPERATIVE = re.compile(r"(?:^|[.!?:\n])\s*(?:(?:now|please|ok(?:ay)?|then|and|so|first|finally),?\s+){0,2}\Z",
+                         re.IGNORECASE)
 SIGNATURE_DESCRIPTIONS = {
     "fake_delimiter": "fakes a system or tool delimiter ('###(system_message)', '<INFORMATION>')",
     "request_in_data": "hides a request to act on someone's accounts inside a tool's data fields",
     "dictated_password": "dictates the password reply ('Access Granted')",
+    "jailbreak_core": "tells an AI to take on a persona freed of its rules ('DAN', 'developer mode', "
+                      "'no restrictions', 'stay in character')",
+    "reveal_prompt": "demands the AI's hidden prompt, the instructions above it or a password",
     "override": "an override instruction ('ignore previous instructions', 'before you do the task') outside quotes",
 }
 SIGNATURE_FLOOR = 0.95
@@ -227,12 +279,21 @@ _OVERRIDE = tuple(FEATURE_NAMES.index(n) for n in ("ignore_instructions", "task_
 _DISCUSSION = tuple(FEATURE_NAMES.index(n) for n in ("topic_discussion", "quoted_instruction"))
 
 
-def signatures(raw: str, vector: np.ndarray) -> tuple[str, ...]:
-    """Return the attack signatures a post carries (an override counts only when it is not discussed)."""
+def signatures(raw: str, vector: np.ndarray, discussed: bool | None = None) -> tuple[str, ...]:
+    """Return the attack signatures a post carries.
+
+    An override counts only when the topic is not discussed. `discussed`: whether the post describes injection
+    in the third person (computed here when None): then neither an override nor an addressed signature counts.
+    """
     found = [name for name, rx in SIGNATURES.items() if rx.search(raw)]
+    if discussed is None:
+        discussed = describes_injection(raw, vector)
+    if discussed:
+        return tuple(found)
     if vector[list(_OVERRIDE)].max() > 0 and vector[list(_DISCUSSION)].max() == 0:
         found.append("override")
-    return tuple(found)
+    unquoted = _QUOTED.sub(" ", unicodedata.normalize("NFKC", raw))
+    return (*found, *_addressed_signatures(raw, _SECOND_PERSON.search(unquoted) is not None))
 
 
 # Prose that describes injection in the third person ("the attacker tells the model to ignore ...") rather than
@@ -257,8 +318,9 @@ def describes_injection(raw: str, vector: np.ndarray) -> bool:
     if vector[list(_NOT_DISCUSSION)].max() > 0:
         return False
     text = unicodedata.normalize("NFKC", raw)
-    return (not _SECOND_PERSON.search(text) and _THIRD_PERSON.search(text) is not None
-            and not _DIRECTIVE.search(text))
+    unquoted = _QUOTED.sub(" ", text)  # a quoted example ("You have 25 tokens ...") addresses no one
+    return (not _SECOND_PERSON.search(unquoted) and _THIRD_PERSON.search(text) is not None
+            and not _DIRECTIVE.search(unquoted))
 
 
 def described(raws: list[str], features: np.ndarray) -> np.ndarray:
@@ -270,12 +332,12 @@ def described(raws: list[str], features: np.ndarray) -> np.ndarray:
 def signature_floor(raws: list[str], features: np.ndarray, discussed: np.ndarray | None = None) -> np.ndarray:
     """Return SIGNATURE_FLOOR for the posts that carry an attack signature, else 0.
 
-    `discussed` marks third-person descriptions: an override phrase there is described, not given, so on its
-    own it is no signature.
+    `discussed` marks third-person descriptions (computed per post when None): an override phrase or a persona
+    there is described, not given, so on its own it is no signature.
     """
     feats = np.atleast_2d(features)
-    told = np.zeros(len(raws), dtype=bool) if discussed is None else discussed
-    return np.array([SIGNATURE_FLOOR if set(signatures(r, f)) - ({"override"} if d else set()) else 0.0
+    told = [None] * len(raws) if discussed is None else [bool(d) for d in discussed]
+    return np.array([SIGNATURE_FLOOR if signatures(r, f, d) else 0.0
                      for r, f, d in zip(raws, feats, told, strict=True)])
 
 

@@ -106,11 +106,10 @@ class PromptInjectionDetector:
         z = head_input(embeddings, feats, self.feature_scale) @ self.weight + self.bias
         head = 0.5 * (1.0 + np.tanh(0.5 * z.astype(np.float64)))
         if not self.use_discussion:
-            told = None
+            told = np.zeros(len(raws), dtype=bool)  # no text is read as a discussion (the lr-4 behaviour)
         elif told is None:
             told = described(list(raws), feats)
-        if told is not None:
-            head = np.where(told, np.minimum(head, DISCUSSION_CEILING), head)
+        head = np.where(told, np.minimum(head, DISCUSSION_CEILING), head)
         probs = np.maximum(head, rule_floor(feats))
         return np.maximum(probs, signature_floor(list(raws), feats, told)) if self.use_signatures else probs
 
@@ -157,7 +156,8 @@ class PromptInjectionDetector:
             score = float(prob)
             reasons = feats.describe()
             if self.use_signatures:
-                reasons += [SIGNATURE_DESCRIPTIONS[n] for n in signatures(raw, feats.vector) if n != "override"]
+                reasons += [SIGNATURE_DESCRIPTIONS[n] for n in signatures(raw, feats.vector, bool(discussion))
+                            if n != "override"]
             if discussion:
                 reasons.append("talks about AI models or attackers in the third person and instructs none "
                                f"(read as a discussion: the model's score is capped at {DISCUSSION_CEILING:.2f})")
