@@ -18,14 +18,17 @@ RULES: dict[str, re.Pattern[str]] = {
         r"\b(?:ignore|disregard)\s+(?:all\s+)?(?:of\s+)?(?:the\s+|everything\s+)?above\b|\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,30}\b(?:previous|prior|above|earlier|all|your|"
         r"any|the|system|original)\b.{0,25}\b(?:instructions?|rules|prompts?|directives?|guidelines|guardrails|"
         r"constraints|policies|context|programming)\b"
-        # "disregard everything you were told", "forget all I said before", "your previous orders are void"
-        r"|\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:everything|all|anything|whatever)\s+(?:(?:that\s+)?(?:you\s+"
-        r"(?:were|have\s+been|'ve\s+been|got|learned|know)|i\s+(?:said|told)|(?:was\s+)?(?:said|written|stated)\s+"
-        r"(?:before|above|earlier)))|\b(?:previous|prior|earlier|old|original|current)\s+(?:orders|instructions|rules|"
-        r"directives|commands|prompt)\s+(?:are|is|have\s+been)\s+(?:now\s+)?(?:void|null|cancel+ed|revoked|obsolete|"
-        r"invalid|overridden|no\s+longer)", _F),
+        # "disregard everything you were told", "your previous orders are void"
+        r"|\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:everything|all|anything|whatever)\s+(?:that\s+)?you\s+"
+        r"(?:were|have\s+been|'ve\s+been|got|learned|know)\b|\byour\s+(?:previous|prior|earlier|old|original|current)"
+        r"\s+(?:orders|instructions|rules|directives|commands|prompt)\s+(?:are|is|have\s+been)\s+(?:now\s+)?(?:void|null"
+        r"|cancel+ed|revoked|obsolete|invalid|overridden|no\s+longer)", _F),
     "system_prompt": re.compile(
-        r"\bnew\s+(?:system\s+)?(?:prompt|instructions?|directives?)\b|\bsystem\s*(?:prompt|message|override)\s*:"
+        # "new system prompt", "New instructions: ...", "your new instructions"; not "new instructions for delegates"
+        r"\bnew\s+system\s+(?:prompt|instructions?|directives?)\b|\bnew\s+(?:prompt|instructions?|directives?)\s*"
+        r"(?::|for\s+(?:you|the\s+(?:ai|assistant|agent|bot|model))\b)"
+        r"|\byour\s+new\s+(?:prompt|instructions?|directives?)\b"
+        r"|\bsystem\s*(?:prompt|message|override)\s*:"
         r"|\[\s*(?:system|inst|admin)\s*\]|<\|?\s*(?:im_start|system|endoftext)|#{2,}\s*(?:system|instruction)"
         r"|\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you)\b|\bdeveloper\s+mode\b|\bjailbr(?:eak|oken)\s+mode\b"
         r"|\bend\s+of\s+(?:system\s+)?(?:prompt|instructions)\b|</?(?:system|instructions?)>", _F),
@@ -275,8 +278,28 @@ SIGNATURE_DESCRIPTIONS = {
     "override": "an override instruction ('ignore previous instructions', 'before you do the task') outside quotes",
 }
 SIGNATURE_FLOOR = 0.95
-_OVERRIDE = tuple(FEATURE_NAMES.index(n) for n in ("ignore_instructions", "task_hijack"))
 _DISCUSSION = tuple(FEATURE_NAMES.index(n) for n in ("topic_discussion", "quoted_instruction"))
+_IGNORE, _HIJACK_TASK = FEATURE_NAMES.index("ignore_instructions"), FEATURE_NAMES.index("task_hijack")
+# "Ignore the previous instructions in the forum post, the link changed" is a member correcting an announcement.
+# An override is a signature when it is aimed at an AI: at "your" instructions, prompt or programming, in a text
+# that names an AI or addresses an agent, or next to another instruction pattern (a new role, a dictated reply,
+# an extraction, a transfer request).
+_AT_YOUR_RULES = re.compile(r"\byour\s+(?:\w+\s+){0,2}(?:instructions?|prompts?|directives?|guidelines|guardrails|rules"
+                            r"|constraints|programming|orders|training)\b|\byou\s+(?:were|have\s+been|'ve\s+been)\s+"
+                            r"(?:told|given|instructed)\b", re.IGNORECASE)
+_CO_SIGNALS = tuple(FEATURE_NAMES.index(n) for n in ("system_prompt", "roleplay_authority", "action_request",
+                                                     "addresses_agent", "jailbreak_persona", "extraction",
+                                                     "hijack_output"))
+
+
+def _override(raw: str, vector: np.ndarray) -> bool:
+    """Return whether a post gives an AI an override instruction (not a member correcting a post)."""
+    if vector[list(_DISCUSSION)].max() > 0:
+        return False
+    if vector[_HIJACK_TASK] > 0:
+        return True
+    return vector[_IGNORE] > 0 and (vector[list(_CO_SIGNALS)].max() > 0 or _AI_WORD.search(raw) is not None
+                                    or _AT_YOUR_RULES.search(raw) is not None)
 
 
 def signatures(raw: str, vector: np.ndarray, discussed: bool | None = None) -> tuple[str, ...]:
@@ -290,7 +313,7 @@ def signatures(raw: str, vector: np.ndarray, discussed: bool | None = None) -> t
         discussed = describes_injection(raw, vector)
     if discussed:
         return tuple(found)
-    if vector[list(_OVERRIDE)].max() > 0 and vector[list(_DISCUSSION)].max() == 0:
+    if _override(raw, vector):
         found.append("override")
     unquoted = _QUOTED.sub(" ", unicodedata.normalize("NFKC", raw))
     return (*found, *_addressed_signatures(raw, _SECOND_PERSON.search(unquoted) is not None))
@@ -311,6 +334,10 @@ _DIRECTIVE = re.compile(rf"\b{_MODEL}\s+(?:\w+\s+)?(?:must|should|shall|will\s+n
 _NOT_DISCUSSION = tuple(FEATURE_NAMES.index(n) for n in ("addresses_agent", "hidden_block", "encoded_payload",
                                                           "tag_smuggling", "zero_width"))
 DISCUSSION_CEILING = 0.5
+# A sentence that opens with an override verb (outside quotes) gives the order; a description reports it
+# ("the attacker tells the model to ignore ..."). Found on InjecAgent tool outputs that named "the EpicFHIR system".
+_OPENS_WITH_OVERRIDE = re.compile(r"(?:^|[.!?:\n])\s*(?:important\W*)?(?:please\s+)?(?:ignore|disregard|forget|override"
+                                  r"|bypass)\b", re.IGNORECASE)
 
 
 def describes_injection(raw: str, vector: np.ndarray) -> bool:
@@ -319,6 +346,8 @@ def describes_injection(raw: str, vector: np.ndarray) -> bool:
         return False
     text = unicodedata.normalize("NFKC", raw)
     unquoted = _QUOTED.sub(" ", text)  # a quoted example ("You have 25 tokens ...") addresses no one
+    if vector[_IGNORE] > 0 and _OPENS_WITH_OVERRIDE.search(unquoted):
+        return False  # "IMPORTANT!!! Ignore all previous instructions ...": an imperative, not a description
     return (not _SECOND_PERSON.search(unquoted) and _THIRD_PERSON.search(text) is not None
             and not _DIRECTIVE.search(unquoted))
 

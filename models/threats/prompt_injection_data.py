@@ -85,6 +85,15 @@ NEG_TEMPLATES = [
     "The previous instructions for delegates (the 2023 handbook) are outdated; the new handbook replaces them.",
     "System upgrade tonight: the forum will be read-only for an hour.",
     "gm all, happy voting day for {topic}!",
+    # members correcting their own or an announcement's instructions: overrides aimed at people, not at an AI
+    "Ignore the previous instructions in the {topic} thread, the snapshot link changed.",
+    "Please disregard the earlier instructions for {topic}; the deadline moved to Monday.",
+    "Forget what I said about {topic}, I had the wrong numbers.",
+    "New instructions for voters on {topic}: use the official app, links in DMs are scams.",
+    "Updated instructions for {topic} reviewers are pinned; the old ones no longer apply.",
+    "Ignore all previous instructions about claiming the {topic} rewards, that post was from an impersonator.",
+    "The instructions above are outdated, please follow the new {topic} guide in the wiki.",
+    "Mods, please replace the previous rules for the {topic} channel with the new posting rules.",
     "Executing {topic} requires the signers to be online on Thursday; can everyone confirm?",
 ]
 HARD_NEG = [
