@@ -286,7 +286,12 @@ _IGNORE, _HIJACK_TASK = FEATURE_NAMES.index("ignore_instructions"), FEATURE_NAME
 # an extraction, a transfer request).
 _AT_YOUR_RULES = re.compile(r"\byour\s+(?:\w+\s+){0,2}(?:instructions?|prompts?|directives?|guidelines|guardrails|rules"
                             r"|constraints|programming|orders|training)\b|\byou\s+(?:were|have\s+been|'ve\s+been)\s+"
-                            r"(?:told|given|instructed)\b", re.IGNORECASE)
+                            r"(?:told|given|instructed)\b"
+                            # "all previous instructions" with nothing after it that says which ones ("... about
+                            # the claim page" is a member withdrawing an announcement)
+                            r"|\b(?:ignore|disregard|forget)\s+(?:all|any)\s+(?:of\s+)?(?:the\s+)?(?:previous|prior|above"
+                            r"|earlier)\s+(?:instructions?|prompts?|directives?|rules)\b(?!\s+(?:about|for|in|on|regarding"
+                            r"|from|of)\b)", re.IGNORECASE)
 _CO_SIGNALS = tuple(FEATURE_NAMES.index(n) for n in ("system_prompt", "roleplay_authority", "action_request",
                                                      "addresses_agent", "jailbreak_persona", "extraction",
                                                      "hijack_output"))
