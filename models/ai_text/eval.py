@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from models.ai_text.detector import AUTHOR_LOGIT_FLOOR, MIN_AUTHOR_MESSAGES, author_logit
-from models.ai_text.lm_features import word_count
+from models.ai_text.lm_features import LM_CACHE_TAG, word_count
 from models.ai_text.train import (
     GENERATORS,
     SEED,
@@ -55,7 +55,7 @@ def lm_rows(texts: list[str]) -> np.ndarray:
             scorer.append(LmScorer())
         return scorer[0].features(batch)
 
-    return cached_rows(texts, "smollm2", compute)
+    return cached_rows(texts, LM_CACHE_TAG, compute)
 
 def tpr_at_fpr(pos: np.ndarray, neg: np.ndarray, fpr: float = TARGET_FPR) -> float:
     """Return the share of positives above the threshold that flags `fpr` of the negatives."""

@@ -164,7 +164,7 @@ def short_head_baseline(data: LongData) -> dict[str, Any]:
     """
     from models.ai_text.detector import AiTextDetector
 
-    det = AiTextDetector.load()
+    det = AiTextDetector.load(long=None)  # the short head alone (the long path may be retrained on new features)
     emb = np.stack([e[0] for e in data.chunk_emb])  # the first window is the shared pass of the whole text
     z, _ = det.message_logits([r.norm for r in data.rows], emb)
     fam, split, label = (data.column(c) for c in ("family", "split", "label"))
@@ -223,7 +223,7 @@ def _print_lm(report: dict[str, Any]) -> None:
     """Print the LM-subset comparison: the same texts scored without SmolLM2, with it, and gated."""
     if not any("lm_subset" in r for r in report["logo"].values()):
         return
-    print(f"\nSmolLM2 statistics, on the stratified LM subset (posts of >= {LONG_FLAG_WORDS} words; "
+    print(f"\nSmolLM2 statistics, on the posts of >= {LONG_FLAG_WORDS} words whose statistics are cached ("
           "AUROC / TPR at 1% FPR / TPR at line / human FPR at line)")
     for title, key in (("generator", "logo"), ("domain", "lodo")):
         for held, res in report[key].items():

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,12 @@ STYLE_NAMES: tuple[str, ...] = (
     "ellipsis_or_repeat",
     "digit_rate",
 )
-LM_NAMES: tuple[str, ...] = ("lm_logp", "lm_entropy", "lm_logrank", "lm_fastdetect", "lm_log_tokens")
+LM_NAMES: tuple[str, ...] = (
+    "lm_logp", "lm_entropy", "lm_logrank", "lm_fastdetect", "lm_log_tokens",
+    "lm_logp_sd",  # spread of the tokens' log-likelihoods: people mix predictable and surprising words
+    "lm_top1_share", "lm_top10_share",  # tokens that were the model's first / top-ten guess (GLTR)
+)
+LM_CACHE_TAG = "smollm2_v2"  # cached statistics of LM_NAMES (bump when the statistics change)
 
 
 def strip_platform(text: str) -> str:
@@ -196,19 +202,24 @@ class LmScorer:
             input_ids[i, : len(s)] = torch.tensor(s)
             mask[i, : len(s)] = 1
         with torch.inference_mode():
-            logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float()
-            logp = torch.log_softmax(logits, dim=-1)
-            target = input_ids[:, 1:]
-            valid = mask[:, 1:].float()
-            tok_logp = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1)
-            probs = logp.exp()
-            mean_ref = (probs * logp).sum(-1)  # E[log p] under the model = -entropy
-            var_ref = (probs * logp.square()).sum(-1) - mean_ref.square()
-            rank = (logp > tok_logp.unsqueeze(-1)).sum(-1).float() + 1.0
-            n = valid.sum(-1).clamp(min=1.0)
-            mean_logp = (tok_logp * valid).sum(-1) / n
-            entropy = (-mean_ref * valid).sum(-1) / n
-            logrank = (rank.log() * valid).sum(-1) / n
-            fast = ((tok_logp - mean_ref) * valid).sum(-1) / ((var_ref * valid).sum(-1).clamp(min=1e-6).sqrt())
-            feats = torch.stack([mean_logp, entropy, logrank, fast, n.log()], dim=-1)
-        return feats.numpy()
+            logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+            # one text at a time over the vocabulary (49,152 wide): a batch of 8 at once held ~2 GB of
+            # probabilities, log-probabilities and their products
+            rows = [self._statistics(logits[i, : len(s) - 1].float(), input_ids[i, 1 : len(s)])
+                    for i, s in enumerate(seqs)]
+        return torch.stack(rows).numpy()
+
+    def _statistics(self, logits: Any, target: Any) -> Any:
+        """Return the LM_NAMES statistics of one text from its next-token logits and the tokens that came."""
+        torch = self._torch
+        logp = torch.log_softmax(logits, dim=-1)
+        tok_logp = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+        probs = logp.exp()
+        mean_ref = (probs * logp).sum(-1)  # E[log p] under the model = -entropy
+        var_ref = (probs * logp.square()).sum(-1) - mean_ref.square()
+        rank = (logp > tok_logp.unsqueeze(-1)).sum(-1).float() + 1.0
+        n = torch.tensor(float(max(len(target), 1)))
+        fast = (tok_logp - mean_ref).sum() / var_ref.sum().clamp(min=1e-6).sqrt()
+        spread = tok_logp.std() if len(target) >= 2 else torch.tensor(0.0)
+        return torch.stack([tok_logp.sum() / n, -mean_ref.sum() / n, rank.log().sum() / n, fast, n.log(),
+                            spread, (rank == 1).float().sum() / n, (rank <= 10).float().sum() / n])

@@ -29,7 +29,8 @@ LM_TOKENS = 192  # SmolLM2 reads the first 192 tokens of a long post (cost grows
 LM_MIN_WORDS = 150  # the LM runs on no shorter post (and its statistics are trained on no shorter text)
 LM_GATE_MARGIN = 2.0  # ... and only when the score without it is within this many log-odds of the line
 # the token count is left out: nearly constant (192) on posts this long, it would only add noise
-LM_HEAD_STATS: tuple[str, ...] = ("lm_logp", "lm_entropy", "lm_logrank", "lm_fastdetect")
+LM_HEAD_STATS: tuple[str, ...] = ("lm_logp", "lm_entropy", "lm_logrank", "lm_fastdetect", "lm_logp_sd",
+                                  "lm_top1_share", "lm_top10_share")
 LM_COLUMNS = [LM_NAMES.index(n) for n in LM_HEAD_STATS]
 LM_HEAD_NAMES: tuple[str, ...] = LONG_NAMES + LM_HEAD_STATS
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.ai_text.lm_features import SENTENCE_SPLIT, STYLE_NAMES, WORD, style_features
+from models.ai_text.lm_features import SENTENCE_SPLIT, STYLE_NAMES, WORD, strip_platform, style_features
+from models.spelling import SpellingRepair, repair_for
 
 CASCADE_MARGIN = 2.0  # extra windows only for posts whose first-window log-odds are within this of the line
 CHUNK_WORDS = 190  # about 250 MiniLM tokens of English prose
@@ -46,6 +47,14 @@ _STOCK = re.compile(
     re.IGNORECASE,
 )
 _FIRST = re.compile(rf"^\W*({WORD.pattern})")
+# Orthography: slips people make and language models almost never do (case after a full stop, a
+# lower-case "I", two letters swapped). Sentence boundaries after abbreviations and initials don't count.
+_BOUNDARY = re.compile(r"\b([A-Za-z]+)[.!?]+\s+([A-Za-z])")
+_ABBREVIATIONS = frozenset(
+    "e g i ie eg etc vs approx cf al mr mrs ms dr st no nos fig figs incl esp resp min max avg est jr sr inc ltd "
+    "co corp dept sec ch vol pp ed eds".split())
+_LOWER_I = re.compile(r"(?<![\w'\u2019(])i(?:['\u2019](?:m|ve|d|ll))?(?![\w'\u2019)]|\.\w)")
+_LOWER_RUN = re.compile(r"(?<![\w'\u2019-])[a-z]{5,}(?![\w'\u2019-])")
 
 STRUCTURE_NAMES: tuple[str, ...] = (
     "paragraph_count",  # log1p of blank-line separated paragraphs
@@ -59,6 +68,9 @@ STRUCTURE_NAMES: tuple[str, ...] = (
     "sentence_len_sd",  # burstiness: human prose mixes short and long sentences
     "short_sentence_share",  # sentences of <= 6 words
     "opener_repeat_share",  # sentences that start with a word already used to start one
+    "lowercase_sentence_share",  # sentences after a full stop that start in lower case
+    "lowercase_i_rate",  # a lower-case "i" / "i'm" per 100 words
+    "swapped_letters_rate",  # words with two neighbouring letters swapped ("becuase") per 100 words
 )
 CHUNK_AGG_NAMES: tuple[str, ...] = ("chunk_mean", "chunk_max", "chunk_min", "chunk_spread", "chunk_count")
 LONG_NAMES: tuple[str, ...] = CHUNK_AGG_NAMES + tuple(f"doc_{n}" for n in STYLE_NAMES) + STRUCTURE_NAMES
@@ -110,7 +122,26 @@ def _structure_row(raw: str) -> list[float]:
         float(slen.std()),
         float((slen <= 6).mean()),
         repeats / max(len(openers), 1),
+        *_orthography_row(flat, words),
     ]
+
+
+def _orthography_row(flat: str, words: int) -> list[float]:
+    """Return lowercase_sentence_share, lowercase_i_rate and swapped_letters_rate of a flattened text."""
+    flat = strip_platform(flat)  # a link or a handle is not a spelling
+    starts = [m.group(2) for m in _BOUNDARY.finditer(flat)
+              if len(m.group(1)) > 1 and m.group(1).lower() not in _ABBREVIATIONS]
+    lower = sum(c.islower() for c in starts) / len(starts) if starts else 0.0
+    spelling = _spelling()
+    swapped = sum(spelling.word(m.group()) is not None for m in _LOWER_RUN.finditer(flat))
+    return [lower, 100.0 * len(_LOWER_I.findall(flat)) / words, 100.0 * swapped / words]
+
+
+def _spelling() -> SpellingRepair:
+    """Return the shared spelling repairer over MiniLM's vocabulary (the toxicity branch reads the same one)."""
+    from models.encoder import minilm_path
+
+    return repair_for(minilm_path() / "vocab.txt")
 
 
 def structure_features(raw_texts: Sequence[str]) -> np.ndarray:
@@ -154,6 +185,7 @@ class LinearHead:
 
 # feature -> (phrase if high, phrase if low). Sentence-length spread and short-sentence share have no phrase:
 # they move with doc_sentence_len_cv (the one burstiness wording), and their signs alone would read as contradictions.
+_NO_SLIPS = "no slips of case or spelling (people make a few)"
 LONG_PHRASES: dict[str, tuple[str | None, str | None]] = {
     "chunk_mean": ("phrasing close to LLM-written long text throughout", "phrasing close to human long posts"),
     "chunk_max": ("at least one passage reads strongly LLM-written", None),
@@ -173,11 +205,19 @@ LONG_PHRASES: dict[str, tuple[str | None, str | None]] = {
     "closer_present": ("a stock wrap-up ('In conclusion', 'Overall', 'Ultimately')", None),
     "stock_phrase_rate": ("LLM stock vocabulary (crucial, foster, ensure, landscape...)", None),
     "opener_repeat_share": ("sentences start the same way", None),
+    "lowercase_sentence_share": ("sentences that start in lower case", _NO_SLIPS),
+    "lowercase_i_rate": ('a lower-case "i"', _NO_SLIPS),
+    "swapped_letters_rate": ("typos (swapped letters)", _NO_SLIPS),
     "lm_logp": ("wording a small language model finds very predictable", "surprising wording"),
     "lm_logrank": ("surprising wording", "the words a language model would rank first"),
     "lm_entropy": (None, "low-entropy, predictable continuation"),
     "lm_fastdetect": ("word choices a language model would make itself (Fast-DetectGPT)",
                       "word choices a language model would not make"),
+    "lm_logp_sd": ("a mix of very predictable and surprising words", "evenly predictable wording throughout"),
+    "lm_top1_share": ("many words a language model would have guessed first",
+                      "few words a language model would guess first"),
+    "lm_top10_share": ("almost every word among a language model's top ten guesses",
+                       "many words outside a language model's top guesses"),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from models.ai_text.lm_features import word_count
+from models.ai_text.lm_features import LM_CACHE_TAG, word_count
 from models.ai_text.lm_stage import LM_MIN_WORDS, LM_TOKENS
 from models.ai_text.long import chunk_texts
 from models.ai_text.train import CACHE_DIR, _encode, cached_rows
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 BLOCK = 400
 SAMPLE_SEED = 13
 LM_STRATUM_CAP = 150  # SmolLM2 costs ~2 s per long post on the shared box: a stratified subset
-DEFAULT_DOCS = 3000  # seeded sample of the 5,864 texts: all their MiniLM windows take ~2 h on a busy 2-core box
+DEFAULT_DOCS = 0  # every text (N > 0: a seeded sample of N); their MiniLM windows take ~5 min on a quiet 2-core box
 _SCORER: list[Any] = []  # the one SmolLM2 loaded by this process (on the first cache miss)
 GOVERNANCE_PREFIXES = ("dao_", "governance_", "protocol_")
 _FAMILIES = {
@@ -131,7 +131,7 @@ def lm_features(norms: Sequence[str]) -> np.ndarray:
             _SCORER.append(LmScorer(max_tokens=LM_TOKENS, batch_size=8))
         return _SCORER[0].features(batch)
 
-    parts = [cached_rows(list(norms[i : i + BLOCK]), f"smollm2_{LM_TOKENS}", compute)
+    parts = [cached_rows(list(norms[i : i + BLOCK]), f"{LM_CACHE_TAG}_{LM_TOKENS}", compute)
              for i in range(0, len(norms), BLOCK)]
     return np.concatenate(parts) if parts else np.zeros((0, 5), np.float32)
 
@@ -164,7 +164,7 @@ def cached_lm_features(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     from models.ai_text.lm_features import LM_NAMES
     from models.training.feature_cache import text_key
 
-    path = CACHE_DIR / f"smollm2_{LM_TOKENS}.npz"
+    path = CACHE_DIR / f"{LM_CACHE_TAG}_{LM_TOKENS}.npz"
     store: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path) as data:
@@ -184,13 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=0, help="only this many rows (seeded sample), to time the cost")
     p.add_argument("--lm-subset", action="store_true",
                    help="only the SmolLM2 statistics of the stratified long-post subset of the default sample")
+    p.add_argument("--lm-all", action="store_true",
+                   help=f"only the SmolLM2 statistics of every text of {LM_MIN_WORDS}+ words, in the seeded order")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
     torch.set_num_threads(2)
-    if args.lm_subset:
-        return _fill_lm_subset(args.limit)
+    if args.lm_subset or args.lm_all:
+        return _fill_lm(args.limit, every=args.lm_all)
     rows = load_longform()
     order = sample_order(len(rows))
     if args.limit:
@@ -206,11 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _fill_lm_subset(limit: int) -> int:
-    """Compute the SmolLM2 statistics of the stratified subset in small blocks, timing each."""
-    rows = load_sample()
-    idx = lm_subset(rows)[: limit or None]
-    print(f"lm subset: {len(idx)} long posts")
+def _fill_lm(limit: int, *, every: bool) -> int:
+    """Compute SmolLM2 statistics in small blocks, timing each: the stratified subset, or every long text.
+
+    `every`: all texts of LM_MIN_WORDS+ words of the whole file in the seeded sample order, so a run
+    stopped early leaves a random sample of them cached.
+    """
+    if every:
+        rows = load_longform()
+        idx = [int(i) for i in sample_order(len(rows)) if rows[i].words >= LM_MIN_WORDS][: limit or None]
+    else:
+        rows = load_sample()
+        idx = lm_subset(rows)[: limit or None]
+    print(f"lm {'texts' if every else 'subset'}: {len(idx)} long posts")
     done, t0 = 0, time.perf_counter()
     for start in range(0, len(idx), 50):
         lm_features([rows[i].norm for i in idx[start : start + 50]])

@@ -22,14 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from models.ai_text.lm_stage import LM_COLUMNS, LM_HEAD_NAMES
+from models.ai_text.lm_stage import LM_COLUMNS, LM_HEAD_NAMES, LM_MIN_WORDS
 from models.ai_text.long import LONG_NAMES, LinearHead, long_features
 from models.ai_text.longform_data import (
     DEFAULT_DOCS,
     LongRow,
     cached_lm_features,
     chunk_embeddings,
-    lm_subset,
     load_sample,
 )
 from models.ai_text.train import SEED, TARGET_FPR, WEIGHTS_DIR, fit_head, threshold_at_fpr
@@ -64,7 +63,7 @@ class LongData:
     chunk_emb: list[np.ndarray]
     style_struct: np.ndarray  # doc style + structure columns of LONG_NAMES (everything but the chunk aggregates)
     lm: np.ndarray | None = None  # (n, len(LM_NAMES)) SmolLM2 statistics, NaN where not computed
-    has_lm: np.ndarray | None = None  # rows of the stratified LM subset whose statistics are cached
+    has_lm: np.ndarray | None = None  # rows of LM_MIN_WORDS+ words whose statistics are cached
 
     def column(self, name: str) -> np.ndarray:
         """Return one attribute of every row as an array (label, family, split, source...)."""
@@ -74,8 +73,9 @@ class LongData:
 def load_data(docs: int = DEFAULT_DOCS, *, lm: bool = True) -> LongData:
     """Load the seeded sample of long-form rows, their (cached) chunk embeddings and document features.
 
-    With `lm`, also the SmolLM2 statistics of the stratified LM subset that are already cached
-    (`python -m models.ai_text.longform_data --lm-subset` computes them); nothing is computed here.
+    With `lm`, also the SmolLM2 statistics of the texts of LM_MIN_WORDS+ words that are already cached
+    (`python -m models.ai_text.longform_data --lm-all` computes them, `--lm-subset` a stratified
+    subset); nothing is computed here.
     """
     rows = load_sample(docs)
     emb = chunk_embeddings([r.norm for r in rows])
@@ -83,9 +83,8 @@ def load_data(docs: int = DEFAULT_DOCS, *, lm: bool = True) -> LongData:
     if not lm:
         return LongData(rows, emb, feats[:, 5:])
     stats, present = cached_lm_features([r.norm for r in rows])
-    subset = np.zeros(len(rows), dtype=bool)
-    subset[lm_subset(rows)] = True
-    return LongData(rows, emb, feats[:, 5:], stats, present & subset)
+    long_enough = np.array([r.words >= LM_MIN_WORDS for r in rows])
+    return LongData(rows, emb, feats[:, 5:], stats, present & long_enough)
 
 
 def balance_groups(rows: Sequence[LongRow]) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -171,6 +172,21 @@ def test_long_human_proposal_is_not_flagged() -> None:
     assert Pipeline(None, [det]).verdict(p, {det.name: out}, Policy()).flags == ()
     assert "moderator_check" not in out.evidence
     assert "personal voice (I, me, my)" in out.evidence["human_signals"]
+
+
+def test_slips_of_case_and_spelling_are_named_as_human_signals() -> None:
+    det = fake_long_detector()
+    assert det.long is not None
+    coef = det.long.doc.coef.copy()
+    coef[LONG_NAMES.index("doc_first_person_rate")] = 0.0
+    coef[LONG_NAMES.index("lowercase_sentence_share")] = -6.0
+    det.long = LongScorer(det.long.chunk, replace(det.long.doc, coef=coef))
+    p = post(2, LONG_HUMAN, author="newcomer")  # "...last night and I think... the spreadsheet from the march call"
+    ctx = ctx_for([p], [-1.5])
+    ctx.encode = window_encoder
+    (out,) = det.score([p], ctx)
+    assert out.score < det.default_threshold
+    assert "sentences that start in lower case" in out.evidence["human_signals"]
 
 
 @pytest.mark.parametrize("n_words", [12, 40, LONG_PATH_WORDS, LONG_FLAG_WORDS - 1])

@@ -88,3 +88,17 @@ def test_chunk_aggregates_and_feature_layout() -> None:
     assert agg[1, CHUNK_AGG_NAMES.index("chunk_spread")] == 0.0
     x = long_features([np.array([0.5])], [" ".join(LISTY.split())], [LISTY])
     assert x.shape == (1, len(LONG_NAMES)) and np.isfinite(x).all()
+
+
+def test_orthography_counts_human_slips_and_not_abbreviations() -> None:
+    sloppy = ("i think we should wait. the last audit was late becuase of the holidays. i'm not against it, "
+              "just want the numbers first. anyway thats my take.")
+    clean = ("We should wait. The last audit was late because of the holidays, e.g. the December freeze. "
+             "I am not against it. See the forum thread (i) and the budget sheet, fig. 2 in the appendix.")
+    sl, cl = structure_features([sloppy, clean])
+    assert sl[s("lowercase_sentence_share")] == pytest.approx(1.0)  # all three sentences after a stop
+    assert cl[s("lowercase_sentence_share")] == 0.0  # "e.g. the" and "fig. 2" are not sentence starts
+    assert sl[s("lowercase_i_rate")] == pytest.approx(100 * 2 / 27)
+    assert cl[s("lowercase_i_rate")] == 0.0  # "(i)" numbers a list item, "I" is capitalised
+    assert sl[s("swapped_letters_rate")] == pytest.approx(100 * 1 / 27)  # "becuase"
+    assert cl[s("swapped_letters_rate")] == 0.0

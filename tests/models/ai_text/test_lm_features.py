@@ -72,6 +72,12 @@ def test_smollm_statistics_prefer_fluent_text() -> None:
     logp = LM_NAMES.index("lm_logp")
     assert feats[0, logp] > feats[1, logp]  # fluent text is more likely under the model
     assert feats[0, LM_NAMES.index("lm_logrank")] < feats[1, LM_NAMES.index("lm_logrank")]
+    top1, top10 = LM_NAMES.index("lm_top1_share"), LM_NAMES.index("lm_top10_share")
+    assert 0.0 <= feats[1, top1] < feats[0, top1] <= feats[0, top10] <= 1.0  # the model guesses fluent text
+    assert (feats[:, LM_NAMES.index("lm_logp_sd")] > 0).all()
+    # statistics are per text: scoring one alone or beside a longer text (padding) gives the same row
+    alone = scorer.features(["The quick brown fox jumps over the lazy dog."])
+    np.testing.assert_allclose(alone[0], feats[0], rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(
