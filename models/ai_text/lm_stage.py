@@ -1,10 +1,11 @@
 """The SmolLM2 stage of the long-form path: causal-LM statistics for long posts near the flag line.
 
-SmolLM2-135M (`models/lm_features.py`: mean log-likelihood, entropy, log-rank and the analytic
-Fast-DetectGPT curvature over the first LM_TOKENS tokens) costs about 0.3-2 s per post on two CPU
+SmolLM2-135M (`models/ai_text/lm_features.py`: mean log-likelihood, entropy, log-rank, the analytic
+Fast-DetectGPT curvature, the spread of token log-likelihoods and the shares of tokens that were the
+model's first / top-ten guess, over the first LM_TOKENS tokens) costs about 0.3-2 s per post on two CPU
 cores, far more than the shared encoder pass, so it runs only where it pays: on posts of at least
 LM_MIN_WORDS words whose long-form score without it is already within LM_GATE_MARGIN log-odds of the
-flag line. Its head is the long-form document head with the five LM columns added, calibrated on its
+flag line. Its head is the long-form document head with the LM_HEAD_STATS columns added, calibrated on its
 own held-out humans; its log-odds are mapped onto the long-form scale, so the caller's line applies
 unchanged. The model loads on first use (inside the detector's worker thread, never on the event loop).
 """
@@ -66,7 +67,7 @@ class LmStage:
             if self._stats is None:
                 from models.ai_text.lm_features import LmScorer
 
-                scorer = LmScorer(max_tokens=LM_TOKENS, batch_size=8)
+                scorer = LmScorer(max_tokens=LM_TOKENS, batch_size=1)
                 self._stats = scorer.features
             self.calls += len(texts)
             return self._stats(texts)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from models.ai_text.lm_features import LM_CACHE_TAG, word_count
+from models.ai_text.lm_features import LM_CACHE_TAG, LM_NAMES, word_count
 from models.ai_text.lm_stage import LM_MIN_WORDS, LM_TOKENS
 from models.ai_text.long import chunk_texts
 from models.ai_text.train import CACHE_DIR, _encode, cached_rows
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 BLOCK = 400
 SAMPLE_SEED = 13
-LM_STRATUM_CAP = 150  # SmolLM2 costs ~2 s per long post on the shared box: a stratified subset
+LM_STRATUM_CAP = 150  # --lm-subset: at most this many rows per stratum (when every long text is too costly)
 DEFAULT_DOCS = 0  # every text (N > 0: a seeded sample of N); their MiniLM windows take ~5 min on a quiet 2-core box
 _SCORER: list[Any] = []  # the one SmolLM2 loaded by this process (on the first cache miss)
 GOVERNANCE_PREFIXES = ("dao_", "governance_", "protocol_")
@@ -133,7 +133,7 @@ def lm_features(norms: Sequence[str]) -> np.ndarray:
 
     parts = [cached_rows(list(norms[i : i + BLOCK]), f"{LM_CACHE_TAG}_{LM_TOKENS}", compute)
              for i in range(0, len(norms), BLOCK)]
-    return np.concatenate(parts) if parts else np.zeros((0, 5), np.float32)
+    return np.concatenate(parts) if parts else np.zeros((0, len(LM_NAMES)), np.float32)
 
 
 def lm_subset(rows: Sequence[LongRow]) -> list[int]:
@@ -161,7 +161,6 @@ def lm_subset(rows: Sequence[LongRow]) -> list[int]:
 
 def cached_lm_features(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Return (rows, present) of the SmolLM2 statistics already cached, never computing any (NaN if absent)."""
-    from models.ai_text.lm_features import LM_NAMES
     from models.training.feature_cache import text_key
 
     path = CACHE_DIR / f"{LM_CACHE_TAG}_{LM_TOKENS}.npz"
