@@ -1,7 +1,8 @@
 """Evaluate the long-form path: leave one generator family / domain group / governance repo out.
 
 Every fold retrains both long-form heads without the held-out part (train split only), recalibrates
-the flag threshold on validation humans the fold did not train on, and scores texts the fold never saw:
+the flag threshold as training does (governance texts of the fold's other repositories, each scored with
+its own repository held out; other validation humans), and scores texts the fold never saw:
 
 * generators: the held-out family's texts (all splits) against the val+test human long-form texts;
 * domains: the held-out domain's AI texts against its own human texts (all splits) plus the val+test
@@ -27,7 +28,9 @@ from models.ai_text.train_long import (
     LONG_FLAG_WORDS,
     LongData,
     fit_long,
+    governance_pool,
     long_threshold,
+    repo_held_out_scores,
     score_long,
     score_long_lm,
 )
@@ -73,13 +76,18 @@ class FoldScores:
 
 
 def _fold(data: LongData, train: np.ndarray, calib: np.ndarray) -> FoldScores:
+    """Fit on `train`; set the lines as training does: governance from each repository of the fold's
+    training and calibration rows held out in turn (nested, so a held-out part never sets its own line),
+    other human texts from `calib`."""
     model = fit_long(data, train)
     z = score_long(model, data)
-    thr = long_threshold(z, data, calib)["threshold_logit"]
+    gov_z, gov_z_lm = repo_held_out_scores(data, train, governance_pool(data, train | calib))
+    thr = long_threshold(z, data, calib, gov_z)["threshold_logit"]
     z_lm = score_long_lm(model, data)
     thr_lm = float("nan")
     if model.lm_doc is not None and data.has_lm is not None:
-        thr_lm = long_threshold(np.nan_to_num(z_lm, nan=-1e9), data, calib & data.has_lm)["threshold_logit"]
+        thr_lm = long_threshold(np.nan_to_num(z_lm, nan=-1e9), data, calib & data.has_lm,
+                                gov_z_lm)["threshold_logit"]
     return FoldScores(z, thr, z_lm, thr_lm)
 
 

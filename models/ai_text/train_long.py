@@ -4,9 +4,10 @@ Called by `govmod train ai_text` after the short head (or `python -m models.ai_t
 Seeded and deterministic. The chunk head scores each MiniLM window of a long post; the document head
 reads the chunk-score aggregates plus stylometry and structure. Chunk scores of training documents are
 cross-fitted (each document scored by a chunk head that never saw it), so the document head learns how
-much to trust chunk scores on unseen text. The flag threshold is set on *validation* human texts of at
-least LONG_FLAG_WORDS words: the 1%-FPR point of human governance prose and of the other human
-long-form, whichever is stricter.
+much to trust chunk scores on unseen text. The flag threshold is the stricter of two 1%-FPR points on
+human texts of at least LONG_FLAG_WORDS words: human governance prose of the train and validation
+splits, each text scored by heads fitted without its own repository (a new DAO's prose comes from a
+repository the model never saw), and the other human long-form of the validation split.
 """
 
 from __future__ import annotations
@@ -204,16 +205,50 @@ def score_long_lm(model: LongModel, data: LongData) -> np.ndarray:
     return z
 
 
-def long_threshold(z: np.ndarray, data: LongData, calib: np.ndarray) -> dict[str, float]:
-    """Return the flag log-odds: the stricter 1%-FPR point of calibration governance and other human texts."""
+def long_threshold(z: np.ndarray, data: LongData, calib: np.ndarray,
+                   governance_z: np.ndarray | None = None) -> dict[str, float]:
+    """Return the flag log-odds: the stricter 1%-FPR point of governance and of other human texts.
+
+    Other human texts: the calibration rows `calib`. Governance: `governance_z` when given (scores of
+    texts from repositories their heads never saw, `repo_held_out_scores`; NaN = not in the pool), else
+    the calibration rows' own governance texts.
+    """
     words = data.column("words")
     gov = np.array([r.governance for r in data.rows])
     human = data.column("label") == 0
     sel = calib & human & (words >= LONG_FLAG_WORDS)
-    gov_thr = threshold_at_fpr(z[sel & gov], TARGET_FPR)
+    gov_z = z[sel & gov] if governance_z is None else governance_z[~np.isnan(governance_z)]
+    gov_thr = threshold_at_fpr(gov_z, TARGET_FPR)
     other_thr = threshold_at_fpr(z[sel & ~gov], TARGET_FPR)
     return {"threshold_logit": max(gov_thr, other_thr), "governance_point": gov_thr, "other_point": other_thr,
-            "n_governance": int((sel & gov).sum()), "n_other": int((sel & ~gov).sum())}
+            "n_governance": len(gov_z), "n_other": int((sel & ~gov).sum()),
+            "governance_calibration": "validation split" if governance_z is None else "each repository held out"}
+
+
+def governance_pool(data: LongData, rows: np.ndarray) -> np.ndarray:
+    """Return the human governance texts of LONG_FLAG_WORDS+ words among `rows` (the calibration pool)."""
+    gov = np.array([r.governance for r in data.rows])
+    return rows & gov & (data.column("words") >= LONG_FLAG_WORDS)
+
+
+def repo_held_out_scores(data: LongData, train: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Score the texts of `pool`, each with heads fitted on `train` minus its own repository.
+
+    A new DAO's proposals come from a repository the model never saw; scores of texts whose repository
+    was in training (even in other splits) sit lower and would set a line that accuses more on new prose.
+    Returns (z, z_lm): long-path and LM-head log-odds, NaN outside the pool (and, for z_lm, without LM
+    statistics). One fit per repository in the pool.
+    """
+    src = data.column("source")
+    z = np.full(len(data.rows), np.nan)
+    z_lm = np.full(len(data.rows), np.nan)
+    for repo in sorted(set(src[pool])):
+        sel = pool & (src == repo)
+        model = fit_long(data, train & (src != repo))
+        idx = np.flatnonzero(sel)
+        z[idx] = score_long(model, data, idx)
+        z_lm[sel] = score_long_lm(model, data)[sel]
+    return z, z_lm
 
 
 def cascade_check(model: LongModel, data: LongData, threshold: float) -> dict[str, int]:
@@ -248,13 +283,14 @@ def _lm_arrays(head: LinearHead | None) -> dict[str, np.ndarray]:
             "lm_doc_intercept": np.array([head.intercept], np.float32)}
 
 
-def lm_meta(model: LongModel, data: LongData, long_line: float) -> dict[str, Any] | None:
-    """Calibrate the LM head on validation humans of the LM subset; describe it for ai_text.json."""
+def lm_meta(model: LongModel, data: LongData, long_line: float,
+            governance_z: np.ndarray | None = None) -> dict[str, Any] | None:
+    """Calibrate the LM head on held-out humans with LM statistics; describe it for ai_text.json."""
     if model.lm_doc is None or data.has_lm is None:
         return None
     split, label = data.column("split"), data.column("label")
     z = score_long_lm(model, data)
-    calib = long_threshold(np.nan_to_num(z, nan=-1e9), data, (split == "val") & data.has_lm)
+    calib = long_threshold(np.nan_to_num(z, nan=-1e9), data, (split == "val") & data.has_lm, governance_z)
     thr = calib["threshold_logit"]
     test_h = (split == "test") & (label == 0) & data.has_lm
     gov = np.array([r.governance for r in data.rows])
@@ -273,7 +309,8 @@ def train(folder: Path = WEIGHTS_DIR, docs: int = DEFAULT_DOCS) -> dict[str, Any
     split = data.column("split")
     model = fit_long(data, split == "train")
     z = score_long(model, data)
-    calib = long_threshold(z, data, split == "val")
+    gov_z, gov_z_lm = repo_held_out_scores(data, split == "train", governance_pool(data, split != "test"))
+    calib = long_threshold(z, data, split == "val", gov_z)
     save_long(folder, model)
     test_h = (split == "test") & (data.column("label") == 0) & (data.column("words") >= LONG_FLAG_WORDS)
     gov = np.array([r.governance for r in data.rows])
@@ -281,7 +318,7 @@ def train(folder: Path = WEIGHTS_DIR, docs: int = DEFAULT_DOCS) -> dict[str, Any
     val_h = (split == "val") & (data.column("label") == 0) & (data.column("words") >= LONG_FLAG_WORDS)
     lm_coef = model.lm_doc.coef.tobytes() if model.lm_doc is not None else b""
     digest = hashlib.blake2b(model.doc.coef.tobytes() + model.chunk.coef.tobytes() + lm_coef, digest_size=4).hexdigest()
-    lm = lm_meta(model, data, calib["threshold_logit"])
+    lm = lm_meta(model, data, calib["threshold_logit"], gov_z_lm)
     return {
         "version": f"ai_text-long-{digest}", "flag_words": LONG_FLAG_WORDS, **calib,
         "trained_on": {"rows": int((split == "train").sum()), "sample_docs": len(data.rows), "seed": SEED,

@@ -1,0 +1,57 @@
+"""Tests for the long-form path's calibration: governance prose is scored with its repository held out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import models.ai_text.train_long as tl
+from models.ai_text.longform_data import LongRow
+
+
+def _row(source: str, domain: str, label: int, split: str, i: int, words: int = 200) -> LongRow:
+    return LongRow("text", "text", label, "gpt-4" if label else "human", "gpt-4" if label else "human", domain,
+                   domain, source, split, f"{source}{i}", words)
+
+
+def _data() -> tl.LongData:
+    rows = [_row(repo, "dao_governance_proposal", 0, split, i)
+            for repo in ("org/a", "org/b", "org/c") for i, split in enumerate(("train", "train", "val", "test"))]
+    rows += [_row("org/a", "dao_governance_proposal", 0, "train", 9, words=120)]  # too short to flag: not in the pool
+    rows += [_row("story", "story", 0, "val", i) for i in range(3)] + [_row("essays", "student_essay", 1, "train", 0)]
+    n = len(rows)
+    return tl.LongData(rows, [np.zeros((1, 384), np.float32)] * n, np.zeros((n, 3), np.float32))
+
+
+def test_each_governance_text_is_scored_by_heads_that_never_saw_its_repository(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _data()
+    n = len(data.rows)
+    fitted: list[np.ndarray] = []
+
+    def fake_fit(_data: tl.LongData, train: np.ndarray) -> int:
+        fitted.append(train.copy())
+        return len(fitted) - 1  # the "model" is the index of its training mask
+
+    monkeypatch.setattr(tl, "fit_long", fake_fit)
+    monkeypatch.setattr(tl, "score_long", lambda model, _d, idx: np.full(len(idx), float(model)))
+    monkeypatch.setattr(tl, "score_long_lm", lambda model, d: np.full(len(d.rows), float(model) + 10.0))
+    split = data.column("split")
+    pool = tl.governance_pool(data, split != "test")
+    assert pool.sum() == 9  # three repositories x (train, train, val); the test split and the short text stay out
+    z, z_lm = tl.repo_held_out_scores(data, split == "train", pool)
+    src = data.column("source")
+    assert len(fitted) == 3  # one fit per repository
+    for i in np.flatnonzero(pool):
+        trained_on = fitted[int(z[i])]
+        assert not trained_on[src == src[i]].any()  # never its own repository...
+        assert trained_on[(src != src[i]) & (split == "train")].all()  # ...but every other training row
+        assert z_lm[i] == z[i] + 10.0
+    assert np.isnan(z[~pool]).all() and np.isnan(z_lm[~pool]).all()
+
+    line = tl.long_threshold(np.full(n, -5.0), data, split == "val", z)
+    assert line["governance_calibration"] == "each repository held out" and line["n_governance"] == 9
+    assert line["governance_point"] == pytest.approx(np.nanmax(z) + 1e-6)  # 9 texts: at most 1% = none above
+    assert line["n_other"] == 3 and line["threshold_logit"] == max(line["governance_point"], line["other_point"])
+    own = tl.long_threshold(np.full(n, -5.0), data, split == "val")  # without held-out scores: validation rows
+    assert own["governance_calibration"] == "validation split" and own["n_governance"] == 3
