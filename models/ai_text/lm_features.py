@@ -203,8 +203,8 @@ class LmScorer:
             mask[i, : len(s)] = 1
         with torch.inference_mode():
             logits = self.model(input_ids=input_ids, attention_mask=mask).logits
-            # one text at a time over the vocabulary (49,152 wide): a batch of 8 at once held ~2 GB of
-            # probabilities, log-probabilities and their products
+            # one text at a time over the vocabulary (49,152 wide): a batch of 8 at once held about 1 GB
+            # more of probabilities, log-probabilities and their products
             rows = [self._statistics(logits[i, : len(s) - 1].float(), input_ids[i, 1 : len(s)])
                     for i, s in enumerate(seqs)]
         return torch.stack(rows).numpy()

@@ -75,9 +75,13 @@ def test_smollm_statistics_prefer_fluent_text() -> None:
     top1, top10 = LM_NAMES.index("lm_top1_share"), LM_NAMES.index("lm_top10_share")
     assert 0.0 <= feats[1, top1] < feats[0, top1] <= feats[0, top10] <= 1.0  # the model guesses fluent text
     assert (feats[:, LM_NAMES.index("lm_logp_sd")] > 0).all()
-    # statistics are per text: scoring one alone or beside a longer text (padding) gives the same row
+    # statistics are per text: scoring one alone or beside a longer text (so it is padded) gives the same row
     alone = scorer.features(["The quick brown fox jumps over the lazy dog."])
     np.testing.assert_allclose(alone[0], feats[0], rtol=1e-4, atol=1e-4)
+    longer = "The committee met on Tuesday and agreed to fund the audit before the next vote on the treasury."
+    padded = scorer.features(["The quick brown fox jumps over the lazy dog.", longer])
+    assert padded[1, LM_NAMES.index("lm_log_tokens")] > padded[0, LM_NAMES.index("lm_log_tokens")]
+    np.testing.assert_allclose(padded[0], alone[0], rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(
