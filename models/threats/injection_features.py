@@ -239,13 +239,36 @@ _AI_WORD = re.compile(r"\bai\b|\ba\.i\.|chat\s*gpt|\bgpt|openai|\bllms?\b|langua
 _PERSONA = re.compile(
     r"(?-i:\bDAN\b)|\bdo\s+anything\s+now\b|\bdeveloper\s+mode\b|\bjailbr(?:eak|oken)\s+(?:mode|version|persona)\b"
     r"|\b(?:ignore|bypass|violate|disregard|not\s+follow|don'?t\s+follow)\b.{0,30}\b(?:content\s+polic\w*"
-    r"|openai|usage\s+polic\w*|(?:your|its|all|any)\s+(?:ethic|moral)\w*|safety\s+(?:guidelines|filters|rules))", _F)
+    r"|openai|usage\s+polic\w*|(?:your|its|all|any)\s+(?:ethic|moral)\w*|safety\s+(?:guidelines|filters|rules))"
+    # the AI told it is not one: "do not pretend to be a large language model", "you are not an AI"
+    r"|\b(?:do\s+not|don'?t|never|stop)\s+(?:pretend(?:ing)?|claim(?:ing)?|say(?:ing)?)\s+(?:to\s+be\s+|that\s+you\s+are\s+)?"
+    r"(?:an?\s+)?(?:large\s+)?(?:language\s+model|ai\b|assistant|chat\s*bot)"
+    r"|\byou\s+are\s+(?:not|no\s+longer)\s+(?:an?\s+)?(?:ai|language\s+model|assistant|chat\s*gpt)\b", _F)
 _PERSONA_NEAR_AI = re.compile(  # these count only in a text that also names an AI, an assistant or a persona
     r"\b(?:no|without\s+(?:any\s+)?)(?:ethical\s+|moral\s+|content\s+)?(?:restrictions|censorship|filters|filtering"
     r"|limitations|boundaries)\b|\b(?:stay|remain)\s+in\s+character\b|\bbreak(?:ing)?\s+(?:out\s+of\s+)?character\b"
     r"|\b(?:un|non-?)(?:filtered|censored|restricted)\b|\bamoral\b|\b(?:not|never)\s+(?:be\s+)?(?:bound|restricted"
     r"|limited|constrained)\s+by\b|\b(?:has|have|with)\s+no\s+(?:rules|restrictions|limits|filters|morals|ethics"
-    r"|boundaries)\b|\bfree\s+(?:from|of)\s+(?:all\s+|any\s+)?(?:restrictions|rules|limitations|constraints)", _F)
+    r"|boundaries)\b|\bfree\s+(?:from|of)\s+(?:all\s+|any\s+|the\s+)?(?:usual\s+|normal\s+|typical\s+|standard\s+)?"
+    r"(?:ai\s+)?(?:restrictions|rules|limitations|constraints|behaviou?rs?|guidelines|policies|filters)"
+    # rules broken or escaped: "breaks all ethical rules and policies", "broken free of the limitations of
+    # OpenAI's ethical rules", "beyond the boundaries of normal ChatGPT limits", "an exception to AI usual
+    # ethical protocols"
+    r"|\b(?:break(?:s|ing)?|broke(?:n)?)\s+(?:free\s+(?:of|from)\s+)?(?:all|any|every)\b.{0,30}?\b(?:rules|guidelines"
+    r"|policies|restrictions|limitations|protocols)\b|\b(?:break(?:s|ing)?|broke(?:n)?)\s+(?:free\s+(?:of|from)\s+)?"
+    r"(?:the\s+)?(?:\w+\s+){0,4}?(?:ai|ethical|moral|safety|openai'?s?)\s+(?:rules|guidelines|policies|restrictions"
+    r"|limitations|protocols)\b|\bbeyond\s+the\s+(?:boundaries|limits|limitations|restrictions)\s+of\b"
+    r"|\bexception\s+to\s+(?:the\s+)?(?:\w+\s+){0,2}(?:ethical|moral|content|safety)\s+(?:protocols|rules|guidelines"
+    r"|policies)\b"
+    # no care for rules: "doesn't care about laws, morals, ethics", "without any regard for social norms"
+    r"|\b(?:doesn'?t|does\s+not|don'?t|do\s+not|never|won'?t)\s+care\s+(?:about\s+)?(?:\w+\s+){0,2}?(?:laws|morals"
+    r"|ethics|rules|boundaries|guidelines)\b|\bwithout\s+(?:any\s+)?regard\s+(?:for|to)\s+(?:\w+\s+){0,3}?(?:laws"
+    r"|morals|ethics|rules|norms|guidelines|legality)\b|\bwithout\s+(?:any\s+)?(?:ethics|morals|morality)\b"
+    r"|\bno\s+(?:prohibitions|taboos)\b|\beverything\s+(?:is\s+)?allowed\b"
+    # never refuses: "do not ever deny answering", "answers anything no matter the guidelines"
+    r"|\b(?:never|not\s+ever|do\s+not\s+ever|don'?t\s+ever|will\s+not|won'?t|must\s+not|cannot|can'?t)\s+"
+    r"(?:refuse|deny|decline|reject)\b|\banswers?\s+(?:to\s+)?(?:anything|everything|any\s+question)\s+(?:no\s+matter"
+    r"|regardless)\b|\bregardless\s+of\s+(?:its\s+|the\s+|any\s+)?(?:ethical|legal|moral)", _F)
 _REVEAL = re.compile(
     r"\b(?:repeat|print|reveal|output|display|disclose|leak|recite|dump|spell\s+out|echo|tell\s+me)\b.{0,40}"
     r"(?:\byour\s+(?:\w+\s+){0,2}(?:system\s+)?(?:prompt|instructions|directives)\b|\b(?:the\s+)?(?:system\s+prompt"
@@ -329,7 +352,14 @@ def signatures(raw: str, vector: np.ndarray, discussed: bool | None = None) -> t
 # the third person, and it gives no directive to one ("the assistant must ...", "AI agents should ..."). Such a
 # text is capped under the line unless a signature or a smuggled payload fires. Written after reading the
 # `about_injection` texts the head flagged (model card): a held-out figure for that source counts it.
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|thou|thee|thy)\b", _F)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|thou|thee|thy)\b"
+                            # a request to the reader in the first person: "when I ask something answer me"
+                            r"|\b(?:answer|tell|give|show|help|respond\s+to|reply\s+to|obey)\s+me\b"
+                            r"|\bwhen\s+i\s+(?:ask|say|type|write|give|send|tell)\b|\bmy\s+(?:first|next)\s+(?:question"
+                            r"|prompt|request|message)\b"
+                            # a role given as an imperative: "Act as Orbit, a language model that ..."
+                            r"|(?:^|[.!?:\n]\s*)(?:now,?\s+|please,?\s+)?(?:act|pretend|behave|roleplay|role-play)\s+"
+                            r"(?:as|like|to\s+be)\b", _F)
 _MODEL = (r"(?:(?:large\s+)?language\s+models?|llms?|models?|chat\s*bots?|assistants?|agents?|ai(?:\s+systems?)?"
           r"|systems?|bots?)")
 _THIRD_PERSON = re.compile(rf"\b(?:the|a|an|target|victim|its|their)\s+(?:\w+\s+)?{_MODEL}\b|\battackers?\b"

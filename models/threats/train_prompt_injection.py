@@ -38,7 +38,7 @@ AGENT_BOOST = 0.15
 # costs an encoder pass (reading all of them tripled the encoder's cost on the bench mix). Training still uses
 # the windows (benign windows as negatives, the best window of each long attack as a positive).
 WINDOW_GATE = 1.1
-VERSION = "prompt_injection-lr-7"  # lr-7: an override is a signature only when aimed at an AI
+VERSION = "prompt_injection-lr-8"  # lr-8: rule-breaking personas in more words; first-person requests address
 # Benign false positives allowed on out-of-fold scores of whole source families the fold model never saw
 # (0.75%, aiming at <= 1% on new sources). Grouped CV by document let the held-out rate drift to 2.5x its
 # target (0.5% -> 1.27%); by family it tracks it (0.5% -> 0.67%, 0.75% -> 1.03%, without windows).
