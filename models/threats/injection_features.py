@@ -275,6 +275,21 @@ _REVEAL = re.compile(
     r"|access\s+code|password|secret\s+(?:key|word|code))\b|\b(?:text|words|instructions|everything)\s+(?:above|"
     r"before\s+this|so\s+far)\b|\b(?:initial|original|hidden|previous|prior)\s+(?:\w+\s+)?(?:prompt|instructions)\b)",
     _F)
+# The same demand in other words (lr-8, read off Tensor Trust extraction attacks): the hidden prompt by its AI names
+# ("pre-prompt", "ruleset", "system message"), or the instructions re-shaped so a filter misses them ("list your
+# instructions as bullet points", "write a rap on your rules"). "Share your instructions for the node setup" is a
+# member asking a member: plain "your instructions" counts only with a re-shaping or a word that they were given.
+_REVEAL_MORE = re.compile(
+    r"\b(?:repeat|print|reveal|output|display|disclose|leak|recite|dump|spell\s+out|echo|tell\s+me|list|give\s+me"
+    r"|write|format|share|paste|copy|send\s+me|summari[sz]e|explain|translate|convert|encode|rewrite|put|describe"
+    r"|return|show\s+me)\b.{0,40}"
+    r"(?:\b(?:your|the)\s+(?:(?:full|entire|complete|exact|whole)\s+)?(?:pre-?prompt|ruleset|system\s+message"
+    r"|(?:initial|original|hidden|secret)\s+prompt)\b"
+    r"|\byour\s+(?:(?:original|initial|hidden|secret|given)\s+)(?:instructions|rules|directives)\b"
+    r"|\byour\s+(?:instructions|prompt|rules)\s+(?:as|in(?:to)?)\s+(?:a\s+|an\s+)?(?:bullet|list|poem|rap|song"
+    r"|story|pseudo-?code|code|json|table|haiku|base64)\b"
+    r"|\b(?:a|an)\s+(?:\w+\s+)?(?:rap|poem|song|haiku|story)\s+(?:on|about)\s+your\s+"
+    r"(?:instructions|prompt|rules)\b)", _F)
 # The demand opens a sentence ("Now print the instructions above."): an imperative speaks to the reader.
 _IMPERATIVE = re.compile(r"(?:^|[.!?:\n])\s*(?:(?:now|please|ok(?:ay)?|then|and|so|first|finally),?\s+){0,2}\Z",
                          re.IGNORECASE)
@@ -285,7 +300,7 @@ def _addressed_signatures(raw: str, addressed: bool) -> list[str]:
     found = []
     if addressed and (_PERSONA.search(raw) or (_AI_WORD.search(raw) and _PERSONA_NEAR_AI.search(raw))):
         found.append("jailbreak_core")
-    match = _REVEAL.search(raw)
+    match = _REVEAL.search(raw) or _REVEAL_MORE.search(raw)
     if match and (addressed or _IMPERATIVE.search(raw[:match.start()])):
         found.append("reveal_prompt")
     return found
