@@ -166,6 +166,41 @@ def _fires(text: str) -> set[str]:
     return {name for name, rx in RULES.items() if rx.search(text)}
 
 
+# Key words of an override, misspelt by one letter to slip past filters ("Ignore your previous iunstructions"):
+# a word of 7+ letters one edit (a letter added, dropped, changed or two swapped) from one of these reads as it
+# when the signatures look for an override. The head's rule features read the text as written: with the repair in
+# them the retrained head leant on the override rule and flagged a member's correction ("ignore the previous
+# instructions in the forum post").
+_KEYWORDS = ("instructions", "instruction", "previous", "disregard", "guidelines", "directives")
+_LONG_WORD = re.compile(r"[A-Za-z]{7,}")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Return whether a and b differ by exactly one insertion, deletion, substitution or adjacent swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    return short[i:] == long_[i + 1:]
+
+
+def repair_keywords(text: str) -> str:
+    """Return text with one-letter misspellings of override key words spelt out ("iunstructions" -> "instructions")."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        if word in _KEYWORDS:
+            return m.group(0)
+        fixed = next((k for k in _KEYWORDS if k[0] == word[0] and _one_edit(word, k)), None)
+        if fixed is None:
+            return m.group(0)
+        return fixed.capitalize() if m.group(0)[0].isupper() else fixed
+    return _LONG_WORD.sub(fix, text)
+
+
 def extract(raw: str) -> InjectionFeatures:
     """Compute the rule features of a post from its raw text (invisible characters still in place)."""
     text = unicodedata.normalize("NFKC", raw)
@@ -316,7 +351,6 @@ SIGNATURE_DESCRIPTIONS = {
     "override": "an override instruction ('ignore previous instructions', 'before you do the task') outside quotes",
 }
 SIGNATURE_FLOOR = 0.95
-_DISCUSSION = tuple(FEATURE_NAMES.index(n) for n in ("topic_discussion", "quoted_instruction"))
 _IGNORE, _HIJACK_TASK = FEATURE_NAMES.index("ignore_instructions"), FEATURE_NAMES.index("task_hijack")
 # "Ignore the previous instructions in the forum post, the link changed" is a member correcting an announcement.
 # An override is a signature when it is aimed at an AI: at "your" instructions, prompt or programming, in a text
@@ -335,9 +369,16 @@ _CO_SIGNALS = tuple(FEATURE_NAMES.index(n) for n in ("system_prompt", "roleplay_
                                                      "hijack_output"))
 
 
+# What makes an override a discussion: the topic named, not the word "example" ("... for example 09:00 to 10:00"
+# sat in an AgentDojo attack and took the override for a discussion of one).
+_TOPIC = re.compile(r"\bprompt[\s-]+injections?\b|\bjailbreaks?\b|\b(?:attack\w*|payloads?|red[\s-]team\w*|mitigat\w*"
+                    r"|sanitiz\w*|guard\w*)\b", re.IGNORECASE)
+_QUOTED_INSTRUCTION = FEATURE_NAMES.index("quoted_instruction")
+
+
 def _override(raw: str, vector: np.ndarray) -> bool:
     """Return whether a post gives an AI an override instruction (not a member correcting a post)."""
-    if vector[list(_DISCUSSION)].max() > 0:
+    if vector[_QUOTED_INSTRUCTION] > 0 or _TOPIC.search(raw):
         return False
     if vector[_HIJACK_TASK] > 0:
         return True
@@ -351,6 +392,10 @@ def signatures(raw: str, vector: np.ndarray, discussed: bool | None = None) -> t
     An override counts only when the topic is not discussed. `discussed`: whether the post describes injection
     in the third person (computed here when None): then neither an override nor an addressed signature counts.
     """
+    fixed = repair_keywords(raw)
+    if fixed != raw:  # misspelt override words: the signatures read the text spelt out (the head reads it as written)
+        raw, vector = fixed, extract(fixed).vector
+        discussed = None
     found = [name for name, rx in SIGNATURES.items() if rx.search(raw)]
     if discussed is None:
         discussed = describes_injection(raw, vector)
