@@ -341,7 +341,42 @@ def _addressed_signatures(raw: str, addressed: bool) -> list[str]:
     return found
 
 
+# Instructions planted in pasted data (lr-8, written after reading BIPIA's table and code attacks, so BIPIA's figure
+# is not held out for them): a sentence spliced between the rows of a table, and, in a text that carries data (a
+# table, a code block, e-mail headers, JSON), an instruction about the reader's reply ("in your response, ...") or
+# code to merge into the reader's own ("Meld the following code block into your code"). A code answer that says
+# "in your code" to the asker is not one: only "the following code ... into your code" counts.
+_TABLE = re.compile(r"(?:^[^\n]*\|[^\n]*\|[^\n]*$\n?){3,}", re.MULTILINE)
+_DATA = re.compile(r"```|(?:^(?: {4}|\t)\S[^\n]*\n){3,}|^(?:from|subject|to|cc|date):\s+\S"
+                   r"|[{\[]\s*['\"][\w ]+['\"]\s*:", re.IGNORECASE | re.MULTILINE)
+_STEER = re.compile(r"\b(?:in|into|to|at\s+the\s+(?:end|start|beginning)\s+of|throughout|within|for)\s+your\s+"
+                    r"(?:\w+\s+)?(?:reply|response|answer|responses|replies|answers|output|summary)\b"
+                    r"|\bfollowing\s+(?:code|snippet|script|lines?)\b[^.\n]{0,40}?\b(?:into|in|to|as\s+(?:a\s+)?part\s+of"
+                    r"|with)\s+your\s+(?:\w+\s+)?code\b", re.IGNORECASE)
+
+
+def _table_row(line: str) -> bool:
+    return line.count("|") >= 2
+
+
+def spliced_line(raw: str) -> str | None:
+    """Return a sentence of 3+ words that sits between two rows of a table (not a markdown header), if any."""
+    lines = [line for line in raw.split("\n") if line.strip()]
+    for before, line, after in zip(lines, lines[1:], lines[2:], strict=False):
+        if _table_row(before) and _table_row(after) and not _table_row(line) and len(line.split()) >= 3 \
+                and not line.lstrip().startswith("#"):
+            return line.strip()
+    return None
+
+
+def steers_inside_data(raw: str) -> bool:
+    """Return whether a text that carries data (table, code, e-mail headers, JSON) instructs the reader's reply."""
+    return bool((_TABLE.search(raw) or _DATA.search(raw)) and _STEER.search(raw))
+
+
 SIGNATURE_DESCRIPTIONS = {
+    "spliced_line": "has a sentence spliced into the middle of a table (an instruction planted in data)",
+    "steer_in_data": "pasted data (a table, code, an e-mail) carries an instruction about the reader's reply or code",
     "fake_delimiter": "fakes a system or tool delimiter ('###(system_message)', '<INFORMATION>')",
     "request_in_data": "hides a request to act on someone's accounts inside a tool's data fields",
     "dictated_password": "dictates the password reply ('Access Granted')",
@@ -397,6 +432,8 @@ def signatures(raw: str, vector: np.ndarray, discussed: bool | None = None) -> t
         raw, vector = fixed, extract(fixed).vector
         discussed = None
     found = [name for name, rx in SIGNATURES.items() if rx.search(raw)]
+    found += ["spliced_line"] if spliced_line(raw) else []
+    found += ["steer_in_data"] if steers_inside_data(raw) else []
     if discussed is None:
         discussed = describes_injection(raw, vector)
     if discussed:
