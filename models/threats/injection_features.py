@@ -346,7 +346,6 @@ def _addressed_signatures(raw: str, addressed: bool) -> list[str]:
 # table, a code block, e-mail headers, JSON), an instruction about the reader's reply ("in your response, ...") or
 # code to merge into the reader's own ("Meld the following code block into your code"). A code answer that says
 # "in your code" to the asker is not one: only "the following code ... into your code" counts.
-_TABLE = re.compile(r"(?:^[^\n]*\|[^\n]*\|[^\n]*$\n?){3,}", re.MULTILINE)
 _DATA = re.compile(r"```|(?:^(?: {4}|\t)\S[^\n]*\n){3,}|^(?:from|subject|to|cc|date):\s+\S"
                    r"|[{\[]\s*['\"][\w ]+['\"]\s*:", re.IGNORECASE | re.MULTILINE)
 _STEER = re.compile(r"\b(?:in|into|to|at\s+the\s+(?:end|start|beginning)\s+of|throughout|within|for)\s+your\s+"
@@ -357,6 +356,16 @@ _STEER = re.compile(r"\b(?:in|into|to|at\s+the\s+(?:end|start|beginning)\s+of|th
 
 def _table_row(line: str) -> bool:
     return line.count("|") >= 2
+
+
+def _has_table(raw: str) -> bool:
+    """Return whether 3+ consecutive lines are table rows (a line scan: a regex over long lines of pipes backtracks)."""
+    run = 0
+    for line in raw.split("\n"):
+        run = run + 1 if _table_row(line) else 0
+        if run >= 3:
+            return True
+    return False
 
 
 def spliced_line(raw: str) -> str | None:
@@ -371,7 +380,7 @@ def spliced_line(raw: str) -> str | None:
 
 def steers_inside_data(raw: str) -> bool:
     """Return whether a text that carries data (table, code, e-mail headers, JSON) instructs the reader's reply."""
-    return bool((_TABLE.search(raw) or _DATA.search(raw)) and _STEER.search(raw))
+    return bool((_has_table(raw) or _DATA.search(raw)) and _STEER.search(raw))
 
 
 SIGNATURE_DESCRIPTIONS = {
