@@ -120,6 +120,26 @@ def labelled_set(model: Scorer, name: str, category: str, label: str) -> dict[st
             "flagged_neg": round(float(flagged[y == 0].mean()), 4)}
 
 
+def threats(model: Scorer, name: str) -> dict[str, Any]:
+    """Return the threat category on a held-out set: threatening hate rows against every other row.
+
+    The sets label threats only among hateful rows (the hate type); a row that is not hateful is no threat.
+    Reported: AUROC of the threat score, the share of threats and of other rows whose threat score reaches the
+    category's line, and the share of threats the default policy flags at all.
+    """
+    rows = load_rows([name])
+    y = np.where(rows.label("threat") == 1, 1, 0)
+    if name not in ("dynahate_r4", "hatemoji_test") or not y.any():
+        return {"n_threats": int(y.sum())}
+    if "threat" not in model.det.categories:
+        return {"n_threats": int(y.sum()), "auroc": None}
+    p, flagged = model.category(name, rows, "threat"), model.flagged(name, rows)
+    return {"n_threats": int(y.sum()), "n_other": int((y == 0).sum()), "auroc": _auroc(y, p),
+            "threat_line_threats": round(float((p[y == 1] >= 0.5).mean()), 4),
+            "threat_line_other": round(float((p[y == 0] >= 0.5).mean()), 4),
+            "flagged_threats": round(float(flagged[y == 1].mean()), 4)}
+
+
 def davidson(model: Scorer) -> dict[str, Any]:
     """Return Davidson (never trained on): any category vs hate-or-offensive, hate vs hate, flag rates per class."""
     rows = load_rows(["davidson"])
@@ -158,6 +178,7 @@ def evaluate_one(det: ToxicityDetector, encoder: Any) -> dict[str, Any]:
         "tweeteval_offensive_val": labelled_set(model, "tweeteval_offensive_val", "any", "profanity"),
         "davidson": davidson(model),
         "toxigen": toxigen(model),
+        "threats": {name: threats(model, name) for name in ("dynahate_r4", "hatemoji_test")},
     }
 
 

@@ -33,7 +33,20 @@ def _figures(r: dict[str, Any]) -> list[tuple[str, Any]]:
          f"{_fmt(dv['flagged']['hate'])} / {_fmt(dv['flagged']['offensive'])} / {_fmt(dv['flagged']['neither'])}"),
         ("ToxiGen FPR on neutral sentences (max-min gap)",
          f"{_fmt(r['toxigen']['fpr'])} ({_fmt(r['toxigen']['fpr_max_minus_min'])})"),
+        *_threat_figures(r.get("threats", {})),
     ]
+
+
+def _threat_figures(threats: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Return the threat category's figures per held-out set (older reports have none)."""
+    out: list[tuple[str, Any]] = []
+    for name, label in (("dynahate_r4", "DynaHate r4"), ("hatemoji_test", "Hatemoji test")):
+        t = threats.get(name, {})
+        out.append((f"{label} threats (n={t.get('n_threats', '-')}): threat AUROC vs all other rows", t.get("auroc")))
+        out.append(("  threat line reached: threats / other rows; threats flagged",
+                    f"{_fmt(t.get('threat_line_threats'))} / {_fmt(t.get('threat_line_other'))}; "
+                    f"{_fmt(t.get('flagged_threats'))}"))
+    return out
 
 
 def render(report: dict[str, Any]) -> str:
