@@ -16,6 +16,11 @@ its source labels (UNKNOWN elsewhere):
   (second person, he/she/him/her, or they/them/these/those for a group) is harassment 1, any other
   offensive tweet is harassment UNKNOWN; a tweet that is not offensive is 0 for every output.
 - identity templates (models/toxicity/identity_data.py): hate = label; neutral ones are 0 for every output.
+- threat templates (models/toxicity/threat_data.py; `identity_threat_templates` = the identity templates plus
+  these, one template source; tried on 6 Dec and **not shipped**, see the model card): they label the threat
+  output only (1 for a threat against a person, 0 for its harmless twins; the other outputs unlabelled). Twins that
+  were 0 for every output taught a first run that "you" sentences are not harassment ("you are an idiot" fell
+  under the line).
 
 The harassment label is weak: OLID does not say whom an offensive tweet targets here, so an offensive tweet
 that speaks to or of someone ("you", "he", "her", "they") stands for an insult aimed at a person or a group.
@@ -152,6 +157,15 @@ def _identity() -> Rows:
     return make_rows("identity_templates", [t for t, _ in pairs], labels)
 
 
+def _identity_and_threats() -> Rows:
+    """The identity templates plus the threat templates and their twins, as one template source (not shipped)."""
+    from models.toxicity.threat_data import threat_sentences
+
+    threats = threat_sentences()
+    labels = [_labels(threat=y) for _, y in threats]  # the threat output only: the twins say nothing else
+    return concat([_identity(), make_rows("identity_templates", [t for t, _ in threats], labels)])
+
+
 def _davidson() -> Rows:
     """Davidson et al.: class 0 hate -> hate 1; 1 offensive -> profanity 1, hate 0; 2 neither -> all 0."""
     rows = datasets.davidson()
@@ -180,6 +194,7 @@ LOADERS: dict[str, Callable[[], Rows]] = {
     "tweeteval_offensive_val": _olid("val"),
     "tweeteval_hate_val": _hateval("val"),
     "identity_templates": _identity,
+    "identity_threat_templates": _identity_and_threats,
     "davidson": _davidson,
     "toxigen": _toxigen,
 }
@@ -189,7 +204,7 @@ TRAIN_SOURCES = ("dynahate_r123", "counter_speech_train", "tweeteval_offensive_t
                  "tweeteval_hate_train", "identity_templates")
 # Validation sets whose own upstream split is the validation split (used whole for calibration, never trained on).
 VALIDATION_SOURCES = ("counter_speech_val", "hatemoji_dev")
-TRAINABLE = (*TRAIN_SOURCES, "davidson")
+TRAINABLE = (*TRAIN_SOURCES, "davidson", "identity_threat_templates")
 
 
 def load_rows(names: Sequence[str]) -> Rows:

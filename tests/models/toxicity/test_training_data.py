@@ -34,6 +34,34 @@ def test_threat_labels_come_from_the_hate_type(hateful: bool, kind: str, threat:
     assert rows_data._hate_type_threat(hateful, kind) == threat
 
 
+def test_threat_templates_train_the_threat_output_only_and_their_twins_nothing() -> None:
+    assert (rows_data.LOADERS["identity_templates"]().label("threat") != 1).all()  # the shipped mix has none
+    rows = rows_data.LOADERS["identity_threat_templates"]()
+    threat = rows.label("threat")
+    threats = rows.subset(threat == 1)
+    assert len(threats) > 100
+    # a threat row or its twin says nothing about hate, harassment or profanity: the templates train threats only
+    others = [rows_data.HATE, rows_data.HARASSMENT, rows_data.PROFANITY]
+    assert (threats.labels[:, others] == UNKNOWN).all()
+    from models.toxicity.threat_data import threat_sentences
+
+    twins = [t for t, y in threat_sentences() if y == 0]
+    twin_rows = rows.subset(np.isin(np.array(rows.texts), [normalize(t) for t in twins]))
+    assert len(twin_rows) == len(set(normalize(t) for t in twins))
+    assert (twin_rows.label("threat") == 0).all() and (twin_rows.labels[:, others] == UNKNOWN).all()
+
+
+def test_threat_templates_hold_no_acceptance_test_sentence() -> None:
+    from models.toxicity.threat_data import threat_sentences
+    from tests.models.toxicity.test_acceptance import COUNTER_SPEECH, FRIENDLY_PROFANITY, NEGATION
+
+    written = {normalize(t) for pairs in (COUNTER_SPEECH, NEGATION, FRIENDLY_PROFANITY) for pair in pairs for t in pair}
+    templates = [normalize(t) for t, _ in threat_sentences()]
+    assert not written & set(templates)
+    # nor the acceptance threat's frame or words: the test measures what the templates teach, not recall of them
+    assert not any("to death" in t or "beat" in t or "i hope someone" in t for t in templates)
+
+
 @pytest.mark.parametrize(("text", "harassment"), [("@USER you are a clown", 1), ("ur so dumb", 1),
                                                     ("still think he's a clown", 1), ("they are all clowns", 1),
                                                     ("this is fucking great", UNKNOWN),
