@@ -156,8 +156,9 @@ class PromptInjectionDetector:
             score = float(prob)
             reasons = feats.describe()
             if self.use_signatures:
+                # the override rule says it in words already, unless it only fired on misspelt words spelt out
                 reasons += [SIGNATURE_DESCRIPTIONS[n] for n in signatures(raw, feats.vector, bool(discussion))
-                            if n != "override"]
+                            if n != "override" or "ignore_instructions" not in feats.fired]
             if discussion:
                 reasons.append("talks about AI models or attackers in the third person and instructs none "
                                f"(read as a discussion: the model's score is capped at {DISCUSSION_CEILING:.2f})")
