@@ -129,8 +129,8 @@ def threats(model: Scorer, name: str) -> dict[str, Any]:
     """
     rows = load_rows([name])
     y = np.where(rows.label("threat") == 1, 1, 0)
-    if name not in ("dynahate_r4", "hatemoji_test") or not y.any():
-        return {"n_threats": int(y.sum())}
+    if not y.any():
+        return {"n_threats": 0}
     if "threat" not in model.det.categories:
         return {"n_threats": int(y.sum()), "auroc": None}
     p, flagged = model.category(name, rows, "threat"), model.flagged(name, rows)
