@@ -35,6 +35,9 @@ class ModelSettings(BaseModel):
     # matrix products of the encoder: bfloat16 where the CPU has bfloat16 matrix units (AMX, AVX512-BF16), else
     # float32; or pin "float32" / "bfloat16" (README, Speed)
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    # the SmolLM2 stage of the AI-text long-form path: long posts near the flag line are read by a small causal
+    # LM (about 250 MB more memory once loaded, 0.2-0.4 s per post it reads); false turns it off (model card)
+    long_form_lm: bool = True
 
 
 class PipelineSettings(BaseModel):

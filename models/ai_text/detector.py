@@ -193,7 +193,7 @@ class AiTextDetector:
         det = cls(head, meta)
         if meta.get("long"):
             det.long = LongScorer.load(folder / "ai_text_long.npz")
-            if meta["long"].get("lm") and meta.get("use_lm", False):  # opt-in: SmolLM2 costs ~2 GB peak memory
+            if meta["long"].get("lm") and meta.get("use_lm", True):  # on unless off (models.long_form_lm)
                 det.lm = LmStage.load(folder / "ai_text_long.npz", meta["long"]["lm"])
             det.version = f"{det.version}+{meta['long']['version']}"
         return det

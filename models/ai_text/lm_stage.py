@@ -67,7 +67,7 @@ class LmStage:
             if self._stats is None:
                 from models.ai_text.lm_features import LmScorer
 
-                scorer = LmScorer(max_tokens=LM_TOKENS, batch_size=1)
+                scorer = LmScorer(max_tokens=LM_TOKENS)
                 self._stats = scorer.features
             self.calls += len(texts)
             return self._stats(texts)

@@ -128,7 +128,7 @@ def lm_features(norms: Sequence[str]) -> np.ndarray:
 
     def compute(batch: list[str]) -> np.ndarray:
         if not _SCORER:
-            _SCORER.append(LmScorer(max_tokens=LM_TOKENS, batch_size=8))
+            _SCORER.append(LmScorer(max_tokens=LM_TOKENS))
         return _SCORER[0].features(batch)
 
     parts = [cached_rows(list(norms[i : i + BLOCK]), f"{LM_CACHE_TAG}_{LM_TOKENS}", compute)

@@ -217,12 +217,46 @@ def long_threshold(z: np.ndarray, data: LongData, calib: np.ndarray,
     gov = np.array([r.governance for r in data.rows])
     human = data.column("label") == 0
     sel = calib & human & (words >= LONG_FLAG_WORDS)
-    gov_z = z[sel & gov] if governance_z is None else governance_z[~np.isnan(governance_z)]
-    gov_thr = threshold_at_fpr(gov_z, TARGET_FPR)
+    extra: dict[str, float] = {}
+    if governance_z is None:
+        gov_z = z[sel & gov]
+        gov_thr = threshold_at_fpr(gov_z, TARGET_FPR)
+    else:
+        pooled = ~np.isnan(governance_z)
+        gov_z = governance_z[pooled]
+        repos = np.array([r.source for r in data.rows])[pooled]
+        gov_thr, q = repo_safe_point(gov_z, repos, TARGET_FPR)
+        extra = {"governance_quantile": q, "governance_plain_point": threshold_at_fpr(gov_z, TARGET_FPR)}
     other_thr = threshold_at_fpr(z[sel & ~gov], TARGET_FPR)
     return {"threshold_logit": max(gov_thr, other_thr), "governance_point": gov_thr, "other_point": other_thr,
-            "n_governance": len(gov_z), "n_other": int((sel & ~gov).sum()),
+            "n_governance": len(gov_z), "n_other": int((sel & ~gov).sum()), **extra,
             "governance_calibration": "validation split" if governance_z is None else "each repository held out"}
+
+
+REPO_SAFE_STEPS = 10  # repo_safe_point tries flag shares of TARGET_FPR x 1.0, 0.9, ... 0.1
+
+
+def repo_safe_point(z: np.ndarray, repos: np.ndarray, fpr: float) -> tuple[float, float]:
+    """Return (line, share): the line a repository *outside* the calibration pool sees at most `fpr` above.
+
+    The plain `fpr` point of the pool is right for texts like the pool's; a new DAO's repository is not
+    one of them, and its texts move together (one register, one template). So the share is checked by
+    leaving each repository out of the pool in turn: the line set at share q on the other repositories
+    flags some of the left-out one's texts; pooled over the repositories, that estimates what an unseen
+    repository sees. The share is the largest of fpr x 1.0, 0.9, ... 0.1 whose estimate is <= fpr (never
+    above fpr, so the line is never less strict than the plain point). Uses only the pool: nested in any
+    evaluation that holds a repository out, it never sees that repository.
+    """
+    names = sorted(set(repos.tolist()))
+    q = fpr
+    for step in range(REPO_SAFE_STEPS, 0, -1):
+        q = fpr * step / REPO_SAFE_STEPS
+        if len(names) < 2:
+            break
+        flagged = sum(int((z[repos == r] >= threshold_at_fpr(z[repos != r], q)).sum()) for r in names)
+        if flagged <= fpr * len(z):
+            break
+    return threshold_at_fpr(z, q), q
 
 
 def governance_pool(data: LongData, rows: np.ndarray) -> np.ndarray:

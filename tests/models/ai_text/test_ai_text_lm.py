@@ -124,9 +124,19 @@ def test_lm_subset_is_stratified_keeps_held_out_humans_and_skips_short_rows() ->
     assert 0.15 < sum(r.split == "val" for r in head) / 100 < 0.5
 
 
-def test_shipped_weights_carry_the_lm_head_but_load_it_only_on_request() -> None:
+def test_shipped_weights_carry_the_lm_head_on_by_default_and_the_setting_turns_it_off(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.loader import load_pipeline
+    from bot.settings import Settings
     from models.ai_text.detector import AiTextDetector
 
-    assert AiTextDetector.load().lm is None  # opt-in: SmolLM2 costs about 2 GB of peak memory
-    stage = AiTextDetector.load(use_lm=True).lm
+    stage = AiTextDetector.load().lm
     assert stage is not None and stage.head.names == LM_HEAD_NAMES and len(stage.human_reference) >= 20
+    assert stage.calls == 0 and stage._stats is None  # SmolLM2 itself loads on the first post the gate lets in
+    assert AiTextDetector.load(use_lm=False).lm is None
+    monkeypatch.setenv("GOVMOD_MODELS__LONG_FORM_LM", "false")
+    off = load_pipeline(Settings(), detectors=["ai_generated"]).detector("ai_generated")
+    assert off is not None and off.lm is None and off.long is not None  # the long-form path itself stays on
+    monkeypatch.setenv("GOVMOD_MODELS__LONG_FORM_LM", "true")
+    on = load_pipeline(Settings(), detectors=["ai_generated"]).detector("ai_generated")
+    assert on is not None and on.lm is not None

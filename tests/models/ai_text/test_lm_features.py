@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -75,7 +78,7 @@ def test_smollm_statistics_prefer_fluent_text() -> None:
     top1, top10 = LM_NAMES.index("lm_top1_share"), LM_NAMES.index("lm_top10_share")
     assert 0.0 <= feats[1, top1] < feats[0, top1] <= feats[0, top10] <= 1.0  # the model guesses fluent text
     assert (feats[:, LM_NAMES.index("lm_logp_sd")] > 0).all()
-    # statistics are per text: scoring one alone or beside a longer text (so it is padded) gives the same row
+    # statistics are per text: scoring one alone or beside a longer text gives the same row (one pass per text)
     alone = scorer.features(["The quick brown fox jumps over the lazy dog."])
     np.testing.assert_allclose(alone[0], feats[0], rtol=1e-4, atol=1e-4)
     longer = "The committee met on Tuesday and agreed to fund the audit before the next vote on the treasury."
@@ -109,3 +112,43 @@ def test_non_english_prose_is_not_measured_as_empty() -> None:
         assert row[col("sentence_count")] == pytest.approx(en[col("sentence_count")])
         assert row[col("mean_word_len")] > 0.9 and row[col("type_token_ratio")] > 0.5
     assert abs(ru[col("log_words")] - en[col("log_words")]) < 0.5
+
+
+def test_a_failed_conversion_falls_back_to_the_gguf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    from models.ai_text import lm_features
+
+    monkeypatch.setattr(lm_features, "converted_location", lambda: tmp_path / "copy")
+    monkeypatch.setattr(lm_features.sys, "executable", "/bin/false")  # the child process fails
+    with caplog.at_level(logging.WARNING, logger="models.ai_text.lm_features"):
+        assert lm_features.prepared_smollm() is None
+    assert "loading the GGUF in this process instead" in caplog.text
+    assert not (tmp_path / "copy").exists()
+
+
+def test_conversion_into_an_unusable_folder_fails_with_a_message(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from models.ai_text.lm_features import main
+
+    (tmp_path / "a-file").write_text("not a folder")
+    assert main(["--convert", str(tmp_path / "a-file" / "copy")]) == 1
+    assert "could not write" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_conversion_writes_a_bfloat16_copy_that_loads(tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from models.ai_text.lm_features import convert_smollm
+
+    out = tmp_path / "copy"
+    convert_smollm(out)
+    assert (out / "model.safetensors").exists() and (out / "config.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["copy"]  # the temporary folder is gone
+    model = AutoModelForCausalLM.from_pretrained(out, dtype=torch.bfloat16)
+    assert next(model.parameters()).dtype == torch.bfloat16
+    assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()  # still tied
+    stamp = (out / "model.safetensors").stat().st_mtime_ns
+    convert_smollm(out)  # a second conversion (another process got there first) keeps the copy in place
+    assert (out / "model.safetensors").stat().st_mtime_ns == stamp

@@ -55,3 +55,34 @@ def test_each_governance_text_is_scored_by_heads_that_never_saw_its_repository(
     assert line["n_other"] == 3 and line["threshold_logit"] == max(line["governance_point"], line["other_point"])
     own = tl.long_threshold(np.full(n, -5.0), data, split == "val")  # without held-out scores: validation rows
     assert own["governance_calibration"] == "validation split" and own["n_governance"] == 3
+
+
+def test_repo_safe_point_is_the_plain_point_when_repositories_look_alike() -> None:
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=2000)
+    repos = np.array([f"org/{i % 10}" for i in range(2000)])  # ten repositories drawn from one distribution
+    line, share = tl.repo_safe_point(z, repos, 0.01)
+    plain = tl.threshold_at_fpr(z, 0.01)
+    assert share >= 0.008 and line <= plain + 0.1  # at most a little stricter: no repository stands out
+
+
+def test_repo_safe_point_is_stricter_when_one_repository_scores_high() -> None:
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(size=1800), rng.normal(loc=1.5, size=200)])  # one repository in its own register
+    repos = np.array([f"org/{i % 9}" for i in range(1800)] + ["org/odd"] * 200)
+    line, share = tl.repo_safe_point(z, repos, 0.01)
+    plain = tl.threshold_at_fpr(z, 0.01)
+    assert share < 0.01 and line > plain
+    # the point is what it claims: leave each repository out, set the line on the rest at `share`, and the
+    # repositories left out are flagged at <= 1% in all
+    flagged = sum(int((z[repos == r] >= tl.threshold_at_fpr(z[repos != r], share)).sum()) for r in set(repos))
+    assert flagged <= 0.01 * len(z)
+    # and at the plain 1% share the same check flags more than 1%: the plain point would not have been safe
+    plain_flagged = sum(int((z[repos == r] >= tl.threshold_at_fpr(z[repos != r], 0.01)).sum()) for r in set(repos))
+    assert plain_flagged > 0.01 * len(z)
+
+
+def test_repo_safe_point_with_one_repository_is_the_plain_point() -> None:
+    z = np.linspace(-3.0, 3.0, 500)
+    line, share = tl.repo_safe_point(z, np.array(["org/a"] * 500), 0.01)
+    assert share == 0.01 and line == tl.threshold_at_fpr(z, 0.01)
