@@ -209,9 +209,14 @@ def print_long(report: dict[str, Any]) -> None:
             f"{k} {v['auroc']:.3f}/{v['tpr_at_1fpr']:.3f}" for k, v in base.items()))
     gov = report["governance"]
     print(f"\nHuman governance prose, each repo held out (>= {LONG_FLAG_WORDS} words): "
-          f"{gov['flagged']} of {gov['n']} flagged ({gov['flagged_share']:.2%})")
+          f"{gov['flagged']} of {gov['n']} flagged ({gov['flagged_share']:.2%}) without the SmolLM2 stage")
+    lm = gov.get("lm_subset")
+    if lm and lm["n"] == gov["n"]:
+        print(f"  as shipped, with the SmolLM2 stage (gated): {lm['flagged_lm_gated']} of {lm['n']} flagged "
+              f"({lm['flagged_lm_gated'] / max(lm['n'], 1):.2%}); per repository: without / with it")
     for repo, r in gov["per_repo"].items():
-        print(f"  {repo:<45}{r['flagged']:>4} / {r['n']}")
+        with_lm = f"{r['flagged_lm_gated']:>6}" if r.get("n_lm") == r["n"] else ""
+        print(f"  {repo:<45}{r['flagged']:>4} / {r['n']:<6}{with_lm}")
     for dom, r in gov["per_domain"].items():
         print(f"  {dom:<45}{r['flagged']:>4} / {r['n']}")
 
