@@ -416,6 +416,13 @@ def main(argv: list[str] | None = None) -> int:
     fresh = load_pipeline(settings)  # fresh detector state for the live replay
     fresh_precision = getattr(fresh.encoder, "precision", "float32")
     result["encoder_precision"] = fresh_precision
+    # the SmolLM2 stage loads on the first long post near the AI-text line, which the mix may not have: load it
+    # now, so the bot's memory below is that of a bot that has met one (its calls then say what it read)
+    lm_stage = getattr(fresh.detector("ai_generated"), "lm", None)
+    if lm_stage is not None:
+        lm_stage.statistics(["warm-up"])
+        lm_stage.calls = 0
+    result["smollm2_loaded"] = lm_stage is not None
     del pipeline
     stage(f"live path: {len(live_posts)} messages at {args.rate:g}/s ({args.live_seconds:g} s)")
     result["live"] = asyncio.run(time_live(fresh, live_posts, args.rate, settings))
@@ -424,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     stage(f"flood: {len(flood_posts)} messages at once")
     result["flood"] = asyncio.run(time_flood(fresh, [replace(p, id=f"f{p.id}") for p in flood_posts], settings))
     result["peak_rss_mb_bot"] = round(peak_rss_mb(), 1)  # all models loaded, before the reference model exists
+    if lm_stage is not None:
+        result["smollm2_posts_read_live_and_flood"] = lm_stage.calls
     if not args.skip_reference:
         stage("reference: a BERT-base classifier on the same messages")
         result["reference_bert_base"] = time_bert_reference(texts, 32)

