@@ -242,11 +242,16 @@ class LmScorer:
 
         self._torch = torch
         converted = prepared_smollm()
+        where = ""
         if converted is not None:
-            self.tokenizer = AutoTokenizer.from_pretrained(converted)
-            self.model = AutoModelForCausalLM.from_pretrained(converted, dtype=torch.bfloat16)
-            where = str(converted)
-        else:
+            try:
+                self.tokenizer = AutoTokenizer.from_pretrained(converted)
+                self.model = AutoModelForCausalLM.from_pretrained(converted, dtype=torch.bfloat16)
+                where = str(converted)
+            except (OSError, ValueError, RuntimeError) as exc:  # a damaged copy: the GGUF is still there
+                log.warning("could not read the bfloat16 copy of SmolLM2 in %s (%s); loading the GGUF instead "
+                            "(delete that folder and it is converted again)", converted, exc)
+        if not where:
             folder, name = smollm_location()
             self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
             self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.bfloat16)

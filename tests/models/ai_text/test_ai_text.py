@@ -366,5 +366,8 @@ def test_real_weights_flag_a_long_llm_post_from_a_newcomer_but_not_human_proposa
     assert llm.flags == ("ai_generated",), llm.evidence
     ev = llm.evidence["ai_generated"]
     assert ev["path"] == "long-form" and ev["signals"] and ev["how_sure"] and ev["moderator_check"]
+    # the SmolLM2 stage is on by default and reads the long posts near the line, this one among them
+    assert det.lm is not None and det.lm.failure is None and det.lm.calls >= 1
+    assert "SmolLM2 read the first" in ev["language_model"]
     flagged = sum("ai_generated" in v.flags for v in verdicts[1:])
     assert len(humans) == 40 and flagged <= 1  # calibrated to ~1%: 0.4 expected among 40

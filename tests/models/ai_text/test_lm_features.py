@@ -152,3 +152,20 @@ def test_conversion_writes_a_bfloat16_copy_that_loads(tmp_path: Path) -> None:
     stamp = (out / "model.safetensors").stat().st_mtime_ns
     convert_smollm(out)  # a second conversion (another process got there first) keeps the copy in place
     assert (out / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.slow
+def test_a_damaged_copy_falls_back_to_the_gguf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    from models.ai_text import lm_features
+
+    damaged = tmp_path / "copy"
+    damaged.mkdir()
+    (damaged / "config.json").write_text("{not json")
+    (damaged / "model.safetensors").write_bytes(b"\x00" * 64)
+    monkeypatch.setattr(lm_features, "converted_location", lambda: damaged)
+    with caplog.at_level(logging.WARNING, logger="models.ai_text.lm_features"):
+        scorer = lm_features.LmScorer()
+    assert "could not read the bfloat16 copy" in caplog.text
+    feats = scorer.features(["The quick brown fox jumps over the lazy dog."])
+    assert feats.shape == (1, len(LM_NAMES)) and np.isfinite(feats).all()
