@@ -63,7 +63,8 @@ class LmStage:
         return cls(head, float(meta["threshold_logit"]), meta.get("human_reference", []))
 
     def statistics(self, texts: list[str]) -> np.ndarray:
-        """Return (n, len(LM_NAMES)) SmolLM2 statistics; the model loads on the first call (~15 s)."""
+        """Return (n, len(LM_NAMES)) SmolLM2 statistics; the model loads on the first call (seconds; once per install
+        the GGUF is converted first, in a child process)."""
         with self._lock:
             if self._stats is None:
                 from models.ai_text.lm_features import LmScorer
