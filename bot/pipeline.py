@@ -47,6 +47,16 @@ class Pipeline:
             versions["encoder"] = self.encoder.version
         return versions
 
+    def status_notes(self) -> dict[str, str]:
+        """Return detector name -> a line about its state, for the detectors that have one to give."""
+        notes = {}
+        for d in self.detectors:
+            note = getattr(d, "status_note", None)
+            line = note() if callable(note) else None
+            if line:
+                notes[d.name] = line
+        return notes
+
     def detector(self, name: str) -> Detector | None:
         """Return the detector with this name, if enabled."""
         return next((d for d in self.detectors if d.name == name), None)

@@ -202,6 +202,10 @@ class Admin(commands.Cog):
         versions = self.bot.service.pipeline.model_versions
         embed = discord.Embed(title="govmod status", colour=0x3498DB if stats.running else 0xE74C3C)
         embed.add_field(name="Models", value="\n".join(f"{k}: {v}" for k, v in sorted(versions.items())) or "none")
+        notes = self.bot.service.pipeline.status_notes()
+        if notes:
+            embed.add_field(name="Model notes", value="\n".join(f"{k}: {v}" for k, v in sorted(notes.items())),
+                            inline=False)
         embed.add_field(name="Queue", value=(
             f"{stats.depth}/{stats.capacity} waiting (peak {stats.max_depth})\n{stats.scored} posts and "
             f"{stats.events} events scored in {stats.batches} batches\n**{stats.dropped} dropped**, "

