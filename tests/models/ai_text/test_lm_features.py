@@ -169,3 +169,15 @@ def test_a_damaged_copy_falls_back_to_the_gguf(monkeypatch: pytest.MonkeyPatch, 
     assert "could not read the bfloat16 copy" in caplog.text
     feats = scorer.features(["The quick brown fox jumps over the lazy dog."])
     assert feats.shape == (1, len(LM_NAMES)) and np.isfinite(feats).all()
+
+
+def test_prepare_reports_the_copy_or_says_the_bot_will_load_the_gguf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from models.ai_text import lm_features
+
+    monkeypatch.setattr(lm_features, "prepared_smollm", lambda: tmp_path / "copy")
+    assert lm_features.main(["--prepare"]) == 0
+    assert f"SmolLM2 copy: {tmp_path / 'copy'}" in capsys.readouterr().out
+    monkeypatch.setattr(lm_features, "prepared_smollm", lambda: None)
+    assert lm_features.main(["--prepare"]) == 1
+    assert "the bot will load the GGUF" in capsys.readouterr().out
