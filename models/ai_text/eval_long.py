@@ -222,10 +222,10 @@ def print_long(report: dict[str, Any]) -> None:
 
 
 def _lm_means(results: dict[str, Any]) -> dict[str, float]:
-    """Return mean AUROC / TPR at 1% FPR over held-out parts of the LM subset, per variant (long band)."""
+    """Return mean AUROC / TPR at 1% FPR / TPR at the line over held-out parts of the LM subset, per variant."""
     out = {}
     for variant in ("without_lm", "with_lm", "gated"):
-        for key in ("auroc", "tpr_at_1fpr"):
+        for key in ("auroc", "tpr_at_1fpr", "tpr_at_threshold"):
             vals = [r["lm_subset"][variant]["long"][key] for r in results.values()
                     if isinstance(r, dict) and "long" in r.get("lm_subset", {}).get(variant, {})]
             out[f"{variant}_{key}"] = round(float(np.mean(vals)), 4) if vals else float("nan")

@@ -249,13 +249,12 @@ def repo_safe_point(z: np.ndarray, repos: np.ndarray, fpr: float) -> tuple[float
     """
     names = sorted(set(repos.tolist()))
     q = fpr
-    for step in range(REPO_SAFE_STEPS, 0, -1):
-        q = fpr * step / REPO_SAFE_STEPS
-        if len(names) < 2:
-            break
-        flagged = sum(int((z[repos == r] >= threshold_at_fpr(z[repos != r], q)).sum()) for r in names)
-        if flagged <= fpr * len(z):
-            break
+    if len(names) >= 2:  # with one repository there is nothing to leave out
+        for step in range(REPO_SAFE_STEPS, 0, -1):
+            q = fpr * step / REPO_SAFE_STEPS
+            flagged = sum(int((z[repos == r] >= threshold_at_fpr(z[repos != r], q)).sum()) for r in names)
+            if flagged <= fpr * len(z):
+                break
     return threshold_at_fpr(z, q), q
 
 
