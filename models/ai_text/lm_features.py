@@ -95,6 +95,7 @@ LM_NAMES: tuple[str, ...] = (
     "lm_logp_sd",  # spread of the tokens' log-likelihoods: people mix predictable and surprising words
     "lm_top1_share", "lm_top10_share",  # tokens that were the model's first / top-ten guess (GLTR)
 )
+STAT_CHUNK = 128  # positions per vocabulary-wide step of the statistics (bounds their memory)
 LM_CACHE_TAG = "smollm2_v3_bf16"  # cached statistics of LM_NAMES (bump when the statistics or the precision change)
 
 
@@ -295,12 +296,28 @@ class LmScorer:
             logits = self.model(input_ids=input_ids, attention_mask=mask).logits
             # one text at a time over the vocabulary (49,152 wide): a batch of 8 at once held about 1 GB
             # more of probabilities, log-probabilities and their products
-            rows = [self._statistics(logits[i, : len(s) - 1].float(), input_ids[i, 1 : len(s)])
-                    for i, s in enumerate(seqs)]
+            rows = [self._statistics(logits[i, : len(s) - 1], input_ids[i, 1 : len(s)]) for i, s in enumerate(seqs)]
         return torch.stack(rows).numpy()
 
     def _statistics(self, logits: Any, target: Any) -> Any:
-        """Return the LM_NAMES statistics of one text from its next-token logits and the tokens that came."""
+        """Return the LM_NAMES statistics of one text from its next-token logits and the tokens that came.
+
+        The vocabulary-wide work (log-softmax, expectations, ranks) runs STAT_CHUNK positions at a time, so a
+        long post never holds more than a few (STAT_CHUNK x 49,152) float32 tensors; every value is per
+        position, so chunking changes nothing.
+        """
+        torch = self._torch
+        per_position = [self._positions(logits[i : i + STAT_CHUNK].float(), target[i : i + STAT_CHUNK])
+                        for i in range(0, len(target), STAT_CHUNK)]
+        tok_logp, mean_ref, var_ref, rank = (torch.cat(parts) for parts in zip(*per_position, strict=True))
+        n = torch.tensor(float(max(len(target), 1)))
+        fast = (tok_logp - mean_ref).sum() / var_ref.sum().clamp(min=1e-6).sqrt()
+        spread = tok_logp.std() if len(target) >= 2 else torch.tensor(0.0)
+        return torch.stack([tok_logp.sum() / n, -mean_ref.sum() / n, rank.log().sum() / n, fast, n.log(),
+                            spread, (rank == 1).float().sum() / n, (rank <= 10).float().sum() / n])
+
+    def _positions(self, logits: Any, target: Any) -> tuple[Any, Any, Any, Any]:
+        """Return per position: the log-probability of the token that came, E[log p], Var[log p] and its rank."""
         torch = self._torch
         logp = torch.log_softmax(logits, dim=-1)
         tok_logp = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1)
@@ -308,12 +325,7 @@ class LmScorer:
         mean_ref = (probs * logp).sum(-1)  # E[log p] under the model = -entropy
         var_ref = (probs * logp.square()).sum(-1) - mean_ref.square()
         rank = (logp > tok_logp.unsqueeze(-1)).sum(-1).float() + 1.0
-        n = torch.tensor(float(max(len(target), 1)))
-        fast = (tok_logp - mean_ref).sum() / var_ref.sum().clamp(min=1e-6).sqrt()
-        spread = tok_logp.std() if len(target) >= 2 else torch.tensor(0.0)
-        return torch.stack([tok_logp.sum() / n, -mean_ref.sum() / n, rank.log().sum() / n, fast, n.log(),
-                            spread, (rank == 1).float().sum() / n, (rank <= 10).float().sum() / n])
-
+        return tok_logp, mean_ref, var_ref, rank
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m models.ai_text.lm_features --convert DIR | --prepare`: write the bfloat16 copy of SmolLM2."""

@@ -55,6 +55,7 @@ class Recipe:
     seed: int = 0
     augment_frac: float = 0.25  # share of training texts that also train as an obfuscated copy
     stage2_epochs: int = 0  # > 0: a second stage on the hard sets, interpolated (train_second_stage.py)
+    consistency: float = 0.0  # weight of the pull of an obfuscated copy's scores towards its plain text's
 
 
 def source_weights(y: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -99,6 +100,7 @@ class Split:
     fit_states: list[Any]
     val: Rows
     val_states: list[Any]
+    twins: np.ndarray  # per fit row: the fit row an obfuscated copy was made from, -1 for the others
 
 
 def _take(states: Sequence[Any], mask: np.ndarray) -> list[Any]:
@@ -108,14 +110,16 @@ def _take(states: Sequence[Any], mask: np.ndarray) -> list[Any]:
 def build_split(recipe: Recipe, sources: Sequence[str], cache: TapStates, dev_frac: float = 0.1,
                 validation: Sequence[str] = VALIDATION_SOURCES) -> Split:
     """Load the sources, hold out a seeded dev share of each, add obfuscated copies of the rest."""
-    fit_parts, fit_states, val_parts, val_states = [], [], [], []
+    fit_parts, fit_states, val_parts, val_states, twins = [], [], [], [], []
     for name in sources:
         rows = LOADERS[name]()
         states = cache.of(name, rows.texts)
         dev = dev_split(rows.toxic, rows.src, dev_frac, recipe.seed)
         fit, val = rows.subset(~dev), rows.subset(dev)
+        offset = len(fit_states)
         fit_parts.append(fit)
         fit_states += _take(states, ~dev)
+        twins += [-1] * len(fit)
         val_parts.append(val)
         val_states += _take(states, dev)
         copies = [(i, t) for i, raw in augment(fit.texts, recipe.augment_frac, recipe.seed)
@@ -125,20 +129,24 @@ def build_split(recipe: Recipe, sources: Sequence[str], cache: TapStates, dev_fr
             aug = Rows([t for _, t in copies], fit.labels[idx], fit.src[idx], fit.group[idx])
             fit_parts.append(aug)
             fit_states += cache.of(f"{name}_obfuscated", aug.texts)
+            twins += (offset + idx).tolist()
     for name in validation:
         rows = LOADERS[name]()
         val_parts.append(rows)
         val_states += cache.of(name, rows.texts)
-    return Split(concat(fit_parts), fit_states, concat(val_parts), val_states)
+    return Split(concat(fit_parts), fit_states, concat(val_parts), val_states, np.array(twins, dtype=np.int64))
 
 
 def fit_branch(rows: Rows, states: list[Any], recipe: Recipe, *, progress: Callable[[str], None] | None = None,
-               init: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train the branch on rows (from `init` if given) and return its stored tensors (LoRA, biases, norms, head)."""
+               init: dict[str, Any] | None = None, twins: np.ndarray | None = None) -> dict[str, Any]:
+    """Train the branch on rows (from `init` if given) and return its stored tensors (LoRA, biases, norms, head).
+
+    `twins`: per row, the row an obfuscated copy was made from (-1 for the others), for `recipe.consistency`.
+    """
     from models.toxicity.train_lora import train_branch
 
     return train_branch(rows.labels, states, recipe, source_weights(rows.toxic, rows.src), progress=progress,
-                        init=init)
+                        init=init, twins=twins)
 
 
 def predict_logits(stored: dict[str, Any], recipe: Recipe, states: list[Any]) -> np.ndarray:
@@ -196,7 +204,7 @@ def train(recipe: Recipe, sources: Sequence[str] = TRAIN_SOURCES, fpr: float = 0
     if stage1 is not None:
         stored = load_stored(stage1)
     else:
-        stored = fit_branch(split.fit, split.fit_states, recipe, progress=log.info)
+        stored = fit_branch(split.fit, split.fit_states, recipe, progress=log.info, twins=split.twins)
     stage2: dict[str, Any] = {}
     if recipe.stage2_epochs:
         from models.toxicity.train_second_stage import second_stage
@@ -238,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of training texts that also train obfuscated")
     parser.add_argument("--stage2-epochs", type=int, default=defaults.stage2_epochs,
                         help="epochs of a second stage on the hard sets, interpolated with the first (0 = none)")
+    parser.add_argument("--consistency", type=float, default=defaults.consistency,
+                        help="weight of a loss pulling obfuscated copies' scores towards their plain texts' (0 = off)")
     parser.add_argument("--stage1", type=Path, default=None,
                         help="weights folder of an earlier run of the same recipe to use as stage 1 (skips it)")
     parser.add_argument("--fpr", type=float, default=0.05,
@@ -249,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(min(2, torch.get_num_threads()))
     recipe = Recipe(tap=args.tap, rank=args.rank, lr=args.lr, epochs=args.epochs, seed=args.seed,
-                    augment_frac=args.augment, stage2_epochs=args.stage2_epochs)
+                    augment_frac=args.augment, stage2_epochs=args.stage2_epochs, consistency=args.consistency)
     stored, meta = train(recipe, args.sources, args.fpr, stage1=args.stage1)
     meta["version"] = version_of(stored, recipe)
     meta["command"] = " ".join(["python -m models.toxicity.train", *(argv or [])])

@@ -94,10 +94,15 @@ def load_trainable(branch: ToxicityBranch, stored: dict[str, torch.Tensor]) -> N
 
 def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any, weights: np.ndarray, *,
                  progress: Callable[[str], None] | None = None,
-                 init: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+                 init: dict[str, torch.Tensor] | None = None,
+                 twins: np.ndarray | None = None) -> dict[str, torch.Tensor]:
     """Train the branch on tap states with BCE masked to the labelled outputs (labels (n, k), -1 unknown).
 
     `init`: stored tensors of an earlier run (same recipe) to continue from, instead of the base layers.
+    `twins`: per row, the row an obfuscated copy was made from (-1 for the others). With `recipe.consistency`
+    > 0 each copy in a batch also pays that weight times the squared gap between its probabilities and those
+    of its plain text (read without dropout and without gradient: the plain reading is the target), so a
+    misspelling learns to score like the word, not just to carry the same label.
     """
     from transformers import AutoConfig
 
@@ -124,6 +129,8 @@ def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / total))
     targets = torch.tensor(labels, dtype=torch.float32)
     w = torch.tensor(weights, dtype=torch.float32)
+    pull = float(getattr(recipe, "consistency", 0.0))
+    twin_of = None if twins is None else np.asarray(twins, dtype=np.int64)
     start = time.perf_counter()
     for epoch in range(recipe.epochs):
         running = 0.0
@@ -134,6 +141,16 @@ def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any
             known = (y >= 0).float()
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y.clamp(min=0), reduction="none")
             loss = ((loss * known).sum(1) * w[idx]).mean()
+            if pull and twin_of is not None:
+                copies = idx[twin_of[idx] >= 0]
+                if len(copies):
+                    branch.eval()
+                    with torch.no_grad():
+                        plain = torch.sigmoid(branch(*_batch([states[j] for j in twin_of[copies]])))
+                    branch.train()
+                    where = np.flatnonzero(twin_of[idx] >= 0)
+                    gap = (torch.sigmoid(logits[where]) - plain).square().sum(1)
+                    loss = loss + pull * (gap * w[copies]).sum() / len(idx)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(layer_params, 1.0)

@@ -87,6 +87,30 @@ def test_smollm_statistics_prefer_fluent_text() -> None:
     np.testing.assert_allclose(padded[0], alone[0], rtol=1e-4, atol=1e-4)
 
 
+def test_statistics_in_chunks_equal_one_pass_and_the_definitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from models.ai_text import lm_features
+
+    scorer = object.__new__(lm_features.LmScorer)  # the statistics need torch, not the model
+    scorer._torch = torch
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(300, 500, generator=gen, dtype=torch.float32).to(torch.bfloat16)
+    target = torch.randint(0, 500, (300,), generator=gen)
+    monkeypatch.setattr(lm_features, "STAT_CHUNK", 1000)
+    whole = scorer._statistics(logits, target).numpy()
+    monkeypatch.setattr(lm_features, "STAT_CHUNK", 7)  # 300 positions in 43 uneven chunks
+    chunked = scorer._statistics(logits, target).numpy()
+    np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    tok = logp[torch.arange(300), target]
+    rank = (logp > tok[:, None]).sum(-1) + 1
+    assert chunked[LM_NAMES.index("lm_logp")] == pytest.approx(float(tok.mean()), rel=1e-5)
+    assert chunked[LM_NAMES.index("lm_entropy")] == pytest.approx(float(-(logp.exp() * logp).sum(-1).mean()), rel=1e-5)
+    assert chunked[LM_NAMES.index("lm_top1_share")] == pytest.approx(float((rank == 1).float().mean()))
+    assert chunked[LM_NAMES.index("lm_log_tokens")] == pytest.approx(np.log(300))
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
