@@ -234,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", type=int, default=None, help="long-form seeded sample size (0 = all texts)")
     p.add_argument("--keep-topic", action="store_true",
                    help="ablation: let the long-form chunk head use the governance-topic direction")
+    p.add_argument("--lm-tokens", type=int, default=None,
+                   help="study: SmolLM2 statistics of the first N tokens (fill their cache first with "
+                        "`python -m models.ai_text.longform_data --lm-all --lm-tokens N`); the bot reads LM_TOKENS")
     args = p.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     report: dict[str, Any] = {}
@@ -244,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
         from models.ai_text.train_long import load_data
 
         train_ai_text_long.TOPIC_PROJECTION = not args.keep_topic
+        if args.lm_tokens:
+            from models.ai_text.longform_data import use_lm_tokens
+
+            use_lm_tokens(args.lm_tokens)
 
         report["long_form"] = evaluate_long(load_data(DEFAULT_DOCS if args.docs is None else args.docs))
         print_long(report["long_form"])

@@ -122,6 +122,16 @@ def chunk_embeddings(norms: Sequence[str]) -> list[np.ndarray]:
     return out
 
 
+def use_lm_tokens(n: int) -> None:
+    """Read (and fill) the statistics of the first n tokens instead of LM_TOKENS: a study of the context length
+    (training and evaluation only; a head trained on them does not match the bot, which reads LM_TOKENS)."""
+    global LM_TOKENS
+    if n < 8:
+        raise ValueError(f"--lm-tokens must be at least 8, not {n}")
+    LM_TOKENS = n
+    _SCORER.clear()
+
+
 def lm_features(norms: Sequence[str]) -> np.ndarray:
     """Return SmolLM2 statistics of texts (first LM_TOKENS tokens), cached; the LM loads on a miss only."""
     from models.ai_text.lm_features import LmScorer
@@ -185,8 +195,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="only the SmolLM2 statistics of the stratified long-post subset of the default sample")
     p.add_argument("--lm-all", action="store_true",
                    help=f"only the SmolLM2 statistics of every text of {LM_MIN_WORDS}+ words, in the seeded order")
+    p.add_argument("--lm-tokens", type=int, default=None,
+                   help=f"study: statistics of the first N tokens (cached apart; the bot reads {LM_TOKENS})")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.lm_tokens:
+        use_lm_tokens(args.lm_tokens)
     import torch
 
     torch.set_num_threads(2)

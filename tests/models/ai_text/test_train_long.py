@@ -86,3 +86,22 @@ def test_repo_safe_point_with_one_repository_is_the_plain_point() -> None:
     z = np.linspace(-3.0, 3.0, 500)
     line, share = tl.repo_safe_point(z, np.array(["org/a"] * 500), 0.01)
     assert share == 0.01 and line == tl.threshold_at_fpr(z, 0.01)
+
+
+def test_a_context_length_study_reads_its_own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from models.ai_text import longform_data as ld
+    from models.ai_text.lm_features import LM_CACHE_TAG, LM_NAMES
+    from models.training.feature_cache import text_key
+
+    monkeypatch.setattr(ld, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(ld, "LM_TOKENS", ld.LM_TOKENS)  # restored after the test
+    row = np.arange(len(LM_NAMES), dtype=np.float32)
+    np.savez(tmp_path / f"{LM_CACHE_TAG}_384.npz", keys=np.array([text_key("a long post")]), rows=row[None])
+    _, present = ld.cached_lm_features(["a long post"])
+    assert not present.any()  # the shipped context length has no statistics in this folder
+    ld.use_lm_tokens(384)
+    stats, present = ld.cached_lm_features(["a long post", "another post"])
+    assert present.tolist() == [True, False]
+    np.testing.assert_array_equal(stats[0], row)
+    with pytest.raises(ValueError, match="at least 8"):
+        ld.use_lm_tokens(0)
