@@ -129,7 +129,7 @@ def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / total))
     targets = torch.tensor(labels, dtype=torch.float32)
     w = torch.tensor(weights, dtype=torch.float32)
-    pull = float(getattr(recipe, "consistency", 0.0))
+    pull = float(recipe.consistency)
     twin_of = None if twins is None else np.asarray(twins, dtype=np.int64)
     start = time.perf_counter()
     for epoch in range(recipe.epochs):
@@ -141,16 +141,15 @@ def train_branch(labels: np.ndarray, states: Sequence[torch.Tensor], recipe: Any
             known = (y >= 0).float()
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y.clamp(min=0), reduction="none")
             loss = ((loss * known).sum(1) * w[idx]).mean()
-            if pull and twin_of is not None:
-                copies = idx[twin_of[idx] >= 0]
-                if len(copies):
-                    branch.eval()
-                    with torch.no_grad():
-                        plain = torch.sigmoid(branch(*_batch([states[j] for j in twin_of[copies]])))
-                    branch.train()
-                    where = np.flatnonzero(twin_of[idx] >= 0)
-                    gap = (torch.sigmoid(logits[where]) - plain).square().sum(1)
-                    loss = loss + pull * (gap * w[copies]).sum() / len(idx)
+            is_copy = twin_of[idx] >= 0 if pull and twin_of is not None else np.zeros(len(idx), dtype=bool)
+            if is_copy.any():
+                copies = idx[is_copy]
+                branch.eval()
+                with torch.no_grad():
+                    plain = torch.sigmoid(branch(*_batch([states[j] for j in twin_of[copies]])))
+                branch.train()
+                gap = (torch.sigmoid(logits[torch.from_numpy(is_copy)]) - plain).square().sum(1)
+                loss = loss + pull * (gap * w[copies]).sum() / len(idx)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(layer_params, 1.0)
